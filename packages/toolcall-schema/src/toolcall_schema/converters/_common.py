@@ -1,0 +1,88 @@
+"""Shared helpers for converters: reading JSON/JSONL files and a registry of formats."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..model import Record
+from ..validate import RecordError
+
+
+@dataclass(frozen=True)
+class Converter:
+    """A source format: how to read raw items from a path and turn one item into records."""
+
+    name: str
+    help: str
+    read: Callable[[Path], Iterable[Any]]
+    convert: Callable[[Any, int], list[Record]]
+
+
+CONVERTERS: dict[str, Converter] = {}
+
+
+def register(name: str, help: str, read: Callable[[Path], Iterable[Any]] | None = None):
+    """Decorator registering ``convert(raw, index) -> list[Record]`` under ``name``."""
+
+    def deco(fn: Callable[[Any, int], list[Record]]):
+        CONVERTERS[name] = Converter(name, help, read or read_json_items, fn)
+        return fn
+
+    return deco
+
+
+def read_json_items(path: Path) -> Iterator[Any]:
+    """Items of a JSON array file, a single JSON object file, or a JSON Lines file."""
+    path = Path(path)
+    with path.open("r", encoding="utf-8") as f:
+        head = f.read(1)
+        while head and head.isspace():
+            head = f.read(1)
+        f.seek(0)
+        if head == "[":
+            try:
+                data = json.load(f)
+            except ValueError as e:
+                raise RecordError(f"not valid JSON: {e}", source=str(path)) from None
+            yield from data
+            return
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except ValueError as e:
+                raise RecordError(f"line {lineno} is not valid JSON: {e}", source=str(path)) from None
+
+
+def json_field(raw: dict[str, Any], key: str, expect: type | tuple[type, ...]) -> Any:
+    """``raw[key]``, decoding a JSON string when needed; RecordError naming the field otherwise."""
+    if not isinstance(raw, dict):
+        raise RecordError(f"item is {type(raw).__name__}, not an object")
+    if key not in raw:
+        raise RecordError("missing field", field=key)
+    value = raw[key]
+    if isinstance(value, str) and expect is not str:
+        try:
+            value = json.loads(value)
+        except ValueError as e:
+            raise RecordError(f"not valid JSON: {e}", field=key) from None
+    if not isinstance(value, expect):
+        raise RecordError(f"expected {getattr(expect, '__name__', expect)}, got {type(value).__name__}", field=key)
+    return value
+
+
+def object_schema(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": required}
+
+
+def check_known_tools(record: Record) -> None:
+    """Raise when a gold call names a tool the record does not offer."""
+    names = record.tool_names
+    for call in record.answer:
+        if call.name not in names:
+            raise RecordError(f"answer calls unknown tool {call.name!r}", record_id=record.id, field="answer")
