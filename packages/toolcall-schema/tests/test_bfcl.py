@@ -1,5 +1,4 @@
 import pytest
-
 from toolcall_schema import ConversionReport, convert_file
 from toolcall_schema.converters.bfcl import AST_CATEGORIES, bfcl_category_path, read_json_items, to_bfcl_ground_truth
 

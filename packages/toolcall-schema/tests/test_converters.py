@@ -1,7 +1,6 @@
 import json
 
 import pytest
-
 from toolcall_schema import ConversionReport, RecordError, convert_file, convert_items, validate_record
 from toolcall_schema.converters.apibank import apibank_tool, parse_request
 

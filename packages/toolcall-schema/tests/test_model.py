@@ -1,7 +1,6 @@
 import json
 
 import pytest
-
 from toolcall_schema import Message, Record, RecordError, Tool, ToolCall, record_errors, record_schema, validate_record
 
 

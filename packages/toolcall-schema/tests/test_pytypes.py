@@ -1,5 +1,4 @@
 import pytest
-
 from toolcall_schema.pytypes import bfcl_schema_to_json_schema, pytype_to_schema
 
 
