@@ -153,7 +153,8 @@ def _parse_output(text: str, require_think: bool, syntax: Syntax) -> ParsedOutpu
         if syntax != "json" and stripped and _looks_like_python_calls(stripped):
             calls, diag, detail = _parse_block(stripped, "python")
             if diag is Diagnosis.OK:
-                out.calls, out.diagnosis = calls, Diagnosis.OK
+                out.calls = calls
+                out.diagnosis = Diagnosis.OK if think_ok else Diagnosis.MISSING_THINK
                 out.format_ok = think_ok
                 return out
         out.answer_text = stripped

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
 from typing import Any
 
 _SIMPLE: dict[str, dict[str, Any]] = {
@@ -34,6 +36,7 @@ _SIMPLE: dict[str, dict[str, Any]] = {
     "date": {"type": "string", "format": "date"},
 }
 _OPTIONAL_RE = re.compile(r",\s*optional\b.*$", re.IGNORECASE)
+_GENERIC_RE = re.compile(r"([\w.]+)\s*[\[(](.*)[\])]", re.DOTALL)
 
 
 def _split_top(s: str) -> list[str]:
@@ -56,7 +59,7 @@ def _split_top(s: str) -> list[str]:
 
 def _parse(t: str) -> tuple[dict[str, Any], bool]:
     t = t.strip()
-    m = re.fullmatch(r"([\w.]+)\s*[\[(](.*)[\])]", t, re.DOTALL)
+    m = _GENERIC_RE.fullmatch(t)
     if not m:
         base = t.lower().split(".")[-1]
         if base in _SIMPLE:
@@ -95,14 +98,20 @@ def pytype_to_schema(type_string: str) -> tuple[dict[str, Any], bool]:
     """``"List[int]"`` → (``{"type": "array", "items": {"type": "integer"}}``, optional?).
 
     Optional is marked by a trailing ``", optional"`` or by ``Optional[...]``. Unknown names are
-    kept as ``x-original-type`` with no type constraint, so nothing is lost.
+    kept as ``x-original-type`` with no type constraint, so nothing is lost. The schema is a fresh copy.
     """
     if not isinstance(type_string, str) or not type_string.strip():
         return {}, False
+    schema, optional = _pytype_cached(type_string)
+    return json.loads(schema), optional
+
+
+@lru_cache(maxsize=4096)
+def _pytype_cached(type_string: str) -> tuple[str, bool]:
     optional = bool(_OPTIONAL_RE.search(type_string))
     core = _OPTIONAL_RE.sub("", type_string).strip()
     schema, opt2 = _parse(core)
-    return schema, optional or opt2
+    return json.dumps(schema), optional or opt2
 
 
 # BFCL uses its own type names; Java and JavaScript categories pass every value as a string of code.

@@ -9,6 +9,11 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+try:  # a compiled (Rust) validator of the same schema answers "valid?" ~200x faster; jsonschema explains errors
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - exotic platforms without wheels
+    jsonschema_rs = None
+
 from .model import Record
 
 
@@ -51,11 +56,26 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+@cache
+def _fast_is_valid():
+    if jsonschema_rs is None:
+        return _validator().is_valid
+    return jsonschema_rs.validator_for(record_schema()).is_valid
+
+
 def record_errors(d: dict[str, Any]) -> list[str]:
     """Every problem with a record dict, each as ``"<json path>: <message>"``; [] when valid."""
-    errors = [
-        f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}" for e in _validator().iter_errors(d)
-    ]
+    try:
+        fast_ok = _fast_is_valid()(d)
+    except (ValueError, TypeError):  # not JSON-shaped at all (e.g. non-string keys): let jsonschema explain
+        fast_ok = False
+    errors = (
+        []
+        if fast_ok
+        else [
+            f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}" for e in _validator().iter_errors(d)
+        ]
+    )
     if errors:
         return errors
     names = [t["name"] for t in d["tools"]]
