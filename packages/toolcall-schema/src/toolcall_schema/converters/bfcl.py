@@ -80,7 +80,8 @@ def _first_value(alts: list[Any], schema: dict[str, Any] | None, nested: bool) -
     deep only) dict and list-of-dict values are themselves in possible-answer form."""
     value = alts[0]
     schema = schema or {}
-    if nested and isinstance(value, dict) and schema.get("type") == "object":
+    is_map = schema.get("type") == "object" or schema.get("x-bfcl-type") in ("HashMap", "Hashtable")
+    if nested and isinstance(value, dict) and is_map and all(isinstance(v, list) for v in value.values()):
         return first_arguments(value, schema.get("properties"), nested=False)
     items = schema.get("items") or {}
     if nested and isinstance(value, list) and items.get("type") == "object" and all(isinstance(v, dict) for v in value):
@@ -94,9 +95,11 @@ def first_arguments(
     *,
     nested: bool = True,
     quirks: list[str] | None = None,
+    required: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Arguments from a possible-answer mapping, taking each first alternative; ``""`` first = omitted.
-    An argument with no acceptable value at all (a BFCL data quirk) is left out and noted in ``quirks``."""
+    """Arguments from a possible-answer mapping, taking each first alternative; ``""`` first = omitted,
+    unless the parameter is required (then the first real value). An argument with no acceptable value at
+    all (a BFCL data quirk) is left out and noted in ``quirks``."""
     out = {}
     for name, alts in arg_alts.items():
         if not isinstance(alts, list):
@@ -106,9 +109,90 @@ def first_arguments(
                 quirks.append(f"argument {name!r} has an empty list of acceptable values")
             continue
         if alts[0] == "":
-            continue
+            real = [a for a in alts if a != ""]
+            if name not in required or not real:
+                continue
+            alts = real
         out[name] = _first_value(alts, (properties or {}).get(name), nested)
     return out
+
+
+def _fmt_float(v: float) -> str:
+    text = repr(float(v))
+    if "e" in text or "E" in text:
+        text = format(float(v), "f").rstrip("0")
+        text = text + "0" if text.endswith(".") else text
+    return text
+
+
+def _declared(schema: dict[str, Any] | None) -> str:
+    schema = schema or {}
+    return schema.get("x-bfcl-type") or schema.get("type") or "any"
+
+
+def java_literal(value: Any, schema: dict[str, Any] | None) -> Any:
+    """A gold value written as the Java source a model must produce for BFCL's checker to accept it."""
+    declared = _declared(schema)
+    items = _declared((schema or {}).get("items")) if isinstance((schema or {}).get("items"), dict) else None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if declared == "long" and isinstance(value, int):
+        return f"{value}L"
+    if declared == "float" and isinstance(value, (int, float)):
+        return _fmt_float(value) + "f"
+    if isinstance(value, (int, float)):
+        return _fmt_float(value) if declared == "double" or isinstance(value, float) else str(value)
+    if isinstance(value, list):
+        if declared == "Array":  # BFCL reads typed array elements as they stand: String items unquoted
+            elems = [v if isinstance(v, str) else _java_element(v, items) for v in value]
+            java_t = {"integer": "int", "long": "long", "double": "double", "float": "float", "boolean": "boolean",
+                      "String": "String", "char": "char"}.get(items or "", "Object")  # fmt: skip
+            return f"new {java_t}[]{{{', '.join(elems)}}}"
+        elems = [_java_element(v, items) for v in value]
+        return f"new ArrayList<>(Arrays.asList({', '.join(elems)}))"
+    if isinstance(value, dict):
+        puts = " ".join(f'put("{k}", {_java_element(v, None, quote=True)});' for k, v in value.items())
+        return f"new HashMap<String, Object>() {{{{ {puts} }}}}"
+    return value
+
+
+def _java_element(value: Any, item_type: str | None, quote: bool = False) -> str:
+    if isinstance(value, str):
+        return f'"{value}"' if (quote or item_type in ("String", None)) else value
+    lit = java_literal(value, {"type": item_type} if item_type else None)
+    return lit if isinstance(lit, str) else str(lit)
+
+
+def js_literal(value: Any, schema: dict[str, Any] | None) -> Any:
+    """A gold value written as the JavaScript source a model must produce for BFCL's checker."""
+    declared = _declared(schema)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if declared == "Bigint" and isinstance(value, int):
+        return f"{value}n"
+    if isinstance(value, (int, float)):
+        return _fmt_float(value) if declared == "float" or isinstance(value, float) else str(value)
+    return _js_source(value)
+
+
+def _js_source(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_js_source(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_js_source(v)}" for k, v in value.items()) + "}"
+    return str(value)
 
 
 def to_bfcl_ground_truth(alternatives: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -153,8 +237,13 @@ def convert_bfcl(raw: Any, index: int) -> list[Record]:
         if name not in by_name:
             raise RecordError(f"answer calls unknown tool {name!r}", record_id=rid, field="ground_truth")
         alternatives.append({"name": name, "arguments": arg_alts})
-        props = by_name[name].parameters.get("properties")
-        answer.append(ToolCall(name, first_arguments(arg_alts, props, quirks=quirks)))
+        params = by_name[name].parameters
+        props = params.get("properties") or {}
+        args = first_arguments(arg_alts, props, quirks=quirks, required=params.get("required") or ())
+        if language in ("java", "javascript"):  # the model must write source code for these categories
+            write = java_literal if language == "java" else js_literal
+            args = {k: write(v, props.get(k)) for k, v in args.items()}
+        answer.append(ToolCall(name, args))
     if quirks:
         meta["quirks"] = quirks
     return [Record(rid, "bfcl", tools, messages, answer, alternatives=alternatives, meta=meta)]

@@ -1,0 +1,160 @@
+"""Reward functions: ``score(completion, record, config) -> RewardResult``; pure, deterministic, never raises.
+
+Registry (:data:`REWARDS`):
+
+- ``binary`` (Tool-N1): 1 iff the format is valid and the calls match; ``answer == []`` and no call → 1.
+- ``fine`` (Tool-N1 ablation): ``format_weight`` for a valid format + ``full_weight`` when the calls match,
+  else ``name_weight`` when only the called names match.
+- ``penalized`` (Tool-N1 ablation): 1 when right, 0 when well-formed but wrong, ``penalty`` when malformed.
+- ``toolrl`` (ToolRL): format (0/1) + correctness in [-3, 3] from name, parameter-key and value overlap.
+- ``boxed``, ``think_answer_format``, ``tool_use`` and ``auto_program`` (SimpleGRPO's code interpreter):
+  see :mod:`toolcall_reward.math`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from toolcall_schema import ParsedOutput, Record, ToolCall, parse_output
+
+from .config import RewardConfig
+from .match import match_calls
+
+
+@dataclass(slots=True)
+class RewardResult:
+    """The reward, its named parts and a short machine-readable reason (``ok``, ``format:<why>``, …)."""
+
+    score: float
+    components: dict[str, float] = field(default_factory=dict)
+    reason: str = "ok"
+
+
+RewardFn = Callable[[str, Record, RewardConfig], RewardResult]
+REWARDS: dict[str, RewardFn] = {}
+
+
+def register_reward(name: str):
+    """Add a reward function to :data:`REWARDS` (verl-style registry)."""
+
+    def deco(fn: RewardFn) -> RewardFn:
+        REWARDS[name] = fn
+        return fn
+
+    return deco
+
+
+def _parse(text: str, cfg: RewardConfig) -> ParsedOutput:
+    return parse_output(text, require_think=cfg.require_think, syntax=cfg.syntax)
+
+
+def judge_calls(parsed: ParsedOutput, record: Record, cfg: RewardConfig) -> tuple[bool, str]:
+    """Whether well-formed output's calls are right for the record, and why not."""
+    if record.meta.get("any_call_is_correct"):
+        return (bool(parsed.calls), "ok" if parsed.calls else "no_call")
+    if not record.answer and not record.answer_alternatives:
+        return (not parsed.calls, "ok" if not parsed.calls else "unexpected_call")
+    if not parsed.calls and record.answer:
+        return False, "no_call"
+    m = match_calls(parsed.calls, record, cfg)
+    return m.ok, m.reason
+
+
+@register_reward("binary")
+def binary(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
+    parsed = _parse(text, cfg)
+    if not parsed.format_ok:
+        return RewardResult(0.0, {"format": 0.0, "match": 0.0}, f"format:{parsed.diagnosis.value}")
+    ok, reason = judge_calls(parsed, record, cfg)
+    return RewardResult(float(ok), {"format": 1.0, "match": float(ok)}, reason)
+
+
+def _names_match(calls: list[ToolCall], record: Record) -> bool:
+    gold_sets = [record.answer, *(record.answer_alternatives or [])]
+    names = Counter(c.name for c in calls)
+    return any(names == Counter(c.name for c in gold) for gold in gold_sets)
+
+
+@register_reward("fine")
+def fine(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
+    parsed = _parse(text, cfg)
+    fmt = float(parsed.format_ok)
+    full, reason = judge_calls(parsed, record, cfg) if parsed.ok else (False, f"format:{parsed.diagnosis.value}")
+    name = full or (parsed.ok and _names_match(parsed.calls, record))
+    score = cfg.format_weight * fmt + (cfg.full_weight if full else cfg.name_weight if name else 0.0)
+    return RewardResult(score, {"format": fmt, "name": float(name), "full": float(full)}, reason)
+
+
+@register_reward("penalized")
+def penalized(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
+    parsed = _parse(text, cfg)
+    if not parsed.format_ok:
+        return RewardResult(cfg.penalty, {"format": 0.0, "match": 0.0}, f"format:{parsed.diagnosis.value}")
+    ok, reason = judge_calls(parsed, record, cfg)
+    return RewardResult(float(ok), {"format": 1.0, "match": float(ok)}, reason)
+
+
+def _jaccard(a: set, b: set) -> float:
+    return 1.0 if not a and not b else len(a & b) / len(a | b)
+
+
+@register_reward("toolrl")
+def toolrl(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
+    """ToolRL: format ∈ {0, 1}; correctness = 6·(name + keys + values)/S_max − 3 with calls paired by name,
+    S_max = 1 + |gold calls| + Σ|gold keys|."""
+    parsed = _parse(text, cfg)
+    fmt = float(parsed.format_ok)
+    gold = record.answer
+    pred = parsed.calls if parsed.ok else []
+    if not gold:
+        correct = 3.0 if not pred else -3.0
+        return RewardResult(
+            fmt + correct, {"format": fmt, "correctness": correct}, "ok" if not pred else "unexpected_call"
+        )
+    r_name = _jaccard({c.name for c in pred}, {c.name for c in gold})
+    r_keys = r_values = 0.0
+    remaining = list(pred)
+    for g in gold:
+        best, best_i = None, -1
+        for i, p in enumerate(remaining):
+            if p.name == g.name:
+                s = len(set(p.arguments) & set(g.arguments)) + sum(
+                    1 for k, v in g.arguments.items() if k in p.arguments and p.arguments[k] == v
+                )
+                if best is None or s > best:
+                    best, best_i = s, i
+        if best_i >= 0:
+            p = remaining.pop(best_i)
+            r_keys += _jaccard(set(p.arguments), set(g.arguments))
+            r_values += sum(1 for k, v in g.arguments.items() if k in p.arguments and p.arguments[k] == v)
+    s_max = 1 + len(gold) + sum(len(g.arguments) for g in gold)
+    correct = 6.0 * (r_name + r_keys + r_values) / s_max - 3.0
+    return RewardResult(
+        fmt + correct,
+        {"format": fmt, "correctness": correct, "name": r_name, "keys": r_keys, "values": r_values},
+        "ok" if correct >= 3.0 - 1e-9 else "partial",
+    )
+
+
+def score(text: str, record: Record, config: RewardConfig | None = None) -> RewardResult:
+    """Score one completion against one record. Never raises on any completion text."""
+    cfg = config or RewardConfig()
+    fn = REWARDS.get(cfg.reward)
+    if fn is None:
+        raise ValueError(f"unknown reward {cfg.reward!r}; choose from {', '.join(sorted(REWARDS))}")
+    if not isinstance(text, str):
+        text = ""
+    try:
+        return fn(text, record, cfg)
+    except RecursionError:
+        return RewardResult(0.0, {}, "error:too_deep")
+
+
+def score_batch(
+    texts: Iterable[str], records: Iterable[Record], config: RewardConfig | None = None
+) -> list[RewardResult]:
+    """``score`` over aligned completions and records."""
+    cfg = config or RewardConfig()
+    return [score(t, r, cfg) for t, r in zip(texts, records, strict=True)]
