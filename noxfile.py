@@ -16,6 +16,11 @@ PACKAGES = sorted(p.name for p in Path("packages").iterdir() if (p / "pyproject.
 # What a fresh install must be able to do, beyond importing (package data included, console scripts work).
 SMOKE = {
     "toolcall-schema": "from toolcall_schema import record_schema, cli; record_schema(); cli.build_parser()",
+    "toolcall-reward": (
+        "from toolcall_reward import score, cli; from toolcall_schema import Message, Record; cli.build_parser();"
+        "assert score('<think>x</think>no call', Record('a', 's', [], [Message('user', 'q')], [])).score == 1.0;"
+        "from toolcall_reward.code_interpreter import answers_equal; assert answers_equal('0.5', '1/2')"
+    ),
 }
 
 
@@ -43,17 +48,20 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def wheels(session: nox.Session) -> None:
-    """Each package builds a wheel that installs alone in a fresh virtualenv and imports."""
+    """Each package builds a wheel that installs alone in a fresh virtualenv (its workspace dependencies
+    come from the wheels built beside it, as they would from an index) and does its smoke job."""
     tmp = Path(session.create_tmp())
+    dist = tmp / "dist"
     for name in PACKAGES:
-        dist = tmp / "dist" / name
         session.run("uv", "build", "--package", name, "--wheel", "--out-dir", str(dist), external=True)
-        (wheel,) = dist.glob("*.whl")
+    for name in PACKAGES:
+        module = name.replace("-", "_")
+        (wheel,) = dist.glob(f"{module}-*.whl")
         venv = tmp / f"venv-{name}"
         session.run("uv", "venv", "--quiet", "--clear", str(venv), external=True)
         py = str(venv / "bin" / "python")
-        session.run("uv", "pip", "install", "--quiet", "--python", py, str(wheel), external=True)
-        module = name.replace("-", "_")
+        session.run("uv", "pip", "install", "--quiet", "--python", py, "--find-links", str(dist), str(wheel),
+                    external=True)  # fmt: skip
         session.run(py, "-c", f"import {module}; print({module}.__name__, {module}.__version__)", external=True)
         if name in SMOKE:
             session.run(py, "-c", SMOKE[name], external=True)
@@ -64,3 +72,4 @@ def bench(session: nox.Session) -> None:
     """Benchmarks under benchmarks/; results are printed and written to benchmarks/results/."""
     sync(session)
     session.run("python", "benchmarks/bench_schema.py", *session.posargs)
+    session.run("python", "benchmarks/bench_reward.py", *session.posargs)

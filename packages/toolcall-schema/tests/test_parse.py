@@ -96,3 +96,12 @@ def test_never_evaluates_code(tmp_path):
 def test_pathological_text_never_raises(text):
     parse_output(text)
     parse_output(f"<think></think><tool_call>{text}</tool_call>")
+
+
+def test_strict_mode_rejects_missing_think_before_reading_calls():
+    text = '<tool_call>[{"name": "f", "arguments": {"a": 1}}]</tool_call>'
+    assert parse_output(text).calls == [F]
+    p = parse_output(text, strict=True)
+    assert p.diagnosis is Diagnosis.MISSING_THINK and p.calls == [] and not p.format_ok
+    ok = parse_output("<think>r</think>" + text, strict=True)
+    assert ok.diagnosis is Diagnosis.OK and ok.calls == [F]

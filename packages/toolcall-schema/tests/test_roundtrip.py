@@ -4,6 +4,7 @@ import json
 import keyword
 import string
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from toolcall_schema import Message, Record, Tool, ToolCall, format_calls, parse_calls, parse_output, record_errors
@@ -133,3 +134,36 @@ def test_fast_and_reference_validators_agree_on_mutated_records(r, data):
     assert _fast_is_valid()(d) == _validator().is_valid(d)
     if not _validator().is_valid(d):
         assert record_errors(d), "an invalid record must come with an explanation"
+
+
+@settings(max_examples=400)
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        json_values.map(json.dumps),
+        st.builds(lambda a, b: a + b, json_values.map(json.dumps), st.sampled_from(["", " ", "]", "NaN", ","])),
+        st.sampled_from(["NaN", "[Infinity, -Infinity]", "1e400", "12345678901234567890123", '"\\ud800"', "[1,]"]),
+        st.integers().map(str),
+    )
+)
+def test_fast_json_matches_the_standard_library(text):
+    from toolcall_schema.fastjson import loads
+
+    try:
+        expected = json.loads(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            loads(text)
+        return
+    got = loads(text)
+
+    def wide_ints_as_floats(v):  # the one documented difference: integers beyond 64 bits read as floats
+        if isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**64:
+            return float(v)
+        if isinstance(v, list):
+            return [wide_ints_as_floats(x) for x in v]
+        if isinstance(v, dict):
+            return {k: wide_ints_as_floats(x) for k, x in v.items()}
+        return v
+
+    assert json.dumps(got, sort_keys=True) == json.dumps(wide_ints_as_floats(expected), sort_keys=True)

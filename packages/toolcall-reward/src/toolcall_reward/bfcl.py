@@ -237,6 +237,14 @@ def match_bfcl(
     return Verdict(False, "cannot_find_match")
 
 
+def _alt_value(v: Any) -> Any:
+    if isinstance(v, dict):  # dict values nest the possible-answer form one level deep
+        return {k: [x] for k, x in v.items()}
+    if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+        return [{k: [x] for k, x in d.items()} for d in v]
+    return v
+
+
 def gold_alternatives(answer: list[ToolCall]) -> list[dict[str, Any]]:
     """Possible-answer form of plain gold calls (each argument accepts exactly its gold value)."""
-    return [{"name": c.name, "arguments": {k: [v] for k, v in c.arguments.items()}} for c in answer]
+    return [{"name": c.name, "arguments": {k: [_alt_value(v)] for k, v in c.arguments.items()}} for c in answer]

@@ -9,12 +9,13 @@ A record may list ``answer_alternatives`` (other complete answers): matching any
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from toolcall_schema import Record, ToolCall
+from toolcall_schema.fastjson import dumps_sorted
 
 from .bfcl import gold_alternatives, match_bfcl
 from .canonical import canonical
@@ -47,8 +48,27 @@ def _diagnose(pred_names: Counter, gold_names: Counter) -> MatchResult:
     return MatchResult(False, "wrong_arguments")
 
 
-def _exact_key(c: ToolCall) -> tuple[str, str]:
-    return c.name, json.dumps(c.arguments, sort_keys=True)
+def _exact_key(c: ToolCall) -> tuple[str, bytes | str]:
+    """Tool-N1's key: the name and the key-sorted JSON of the arguments (so 1 ≠ 1.0 ≠ true)."""
+    return c.name, dumps_sorted(c.arguments)
+
+
+_GOLD_CACHE: dict[tuple[int, str], tuple[list[ToolCall], Any]] = {}
+_EXACT_CACHE: dict[int, tuple[list[ToolCall], list]] = {}  # the hot path of Tool-N1 training: no key tuple
+
+
+def _gold_keys(gold: list[ToolCall], kind: str, make: Callable[[], Any]) -> Any:
+    """The gold side's keys, computed once per gold list (GRPO scores a group of samples per record).
+    Records are data: mutating a gold list in place after scoring is not supported."""
+    key = (id(gold), kind)
+    hit = _GOLD_CACHE.get(key)
+    if hit is not None and hit[0] is gold:
+        return hit[1]
+    if len(_GOLD_CACHE) > 8192:
+        _GOLD_CACHE.clear()
+    keys = make()
+    _GOLD_CACHE[key] = (gold, keys)
+    return keys
 
 
 @register_matcher("exact")
@@ -56,9 +76,14 @@ def match_exact(pred: list[ToolCall], gold: list[ToolCall], record: Record, cfg:
     if len(pred) != len(gold):
         return MatchResult(False, "wrong_count")
     try:
-        if Counter(map(_exact_key, pred)) == Counter(map(_exact_key, gold)):
+        hit = _EXACT_CACHE.get(id(gold))
+        if hit is None or hit[0] is not gold:
+            if len(_EXACT_CACHE) > 8192:
+                _EXACT_CACHE.clear()
+            hit = _EXACT_CACHE[id(gold)] = (gold, sorted(map(_exact_key, gold)))
+        if sorted(map(_exact_key, pred)) == hit[1]:
             return MatchResult(True)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # e.g. bytes vs str keys from the fallback encoder
         return MatchResult(False, "wrong_arguments")
     return _diagnose(Counter(c.name for c in pred), Counter(c.name for c in gold))
 
@@ -81,7 +106,9 @@ def schema_key(call: ToolCall, record: Record, cfg: RewardConfig) -> tuple[str, 
 def match_schema(pred: list[ToolCall], gold: list[ToolCall], record: Record, cfg: RewardConfig) -> MatchResult:
     if len(pred) != len(gold):
         return MatchResult(False, "wrong_count")
-    if Counter(schema_key(c, record, cfg) for c in pred) == Counter(schema_key(c, record, cfg) for c in gold):
+    opts = f"schema:{cfg.case_insensitive}{cfg.whitespace}{cfg.numeric_strings}{cfg.defaults}:{id(record.tools)}"
+    gold_keys = _gold_keys(gold, opts, lambda: Counter(schema_key(c, record, cfg) for c in gold))
+    if Counter(schema_key(c, record, cfg) for c in pred) == gold_keys:
         return MatchResult(True)
     return _diagnose(Counter(c.name for c in pred), Counter(c.name for c in gold))
 

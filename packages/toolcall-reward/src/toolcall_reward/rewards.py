@@ -47,7 +47,7 @@ def register_reward(name: str):
 
 
 def _parse(text: str, cfg: RewardConfig) -> ParsedOutput:
-    return parse_output(text, require_think=cfg.require_think, syntax=cfg.syntax)
+    return parse_output(text, require_think=cfg.require_think, syntax=cfg.syntax, strict=True)
 
 
 def judge_calls(parsed: ParsedOutput, record: Record, cfg: RewardConfig) -> tuple[bool, str]:

@@ -14,11 +14,11 @@ from enum import Enum
 from typing import Any, Literal
 
 from .callsyntax import CallSyntaxError, format_calls, parse_calls
+from .fastjson import loads
 from .model import ToolCall
 
-THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
-CALL_OPEN, CALL_CLOSE = "<tool_call>", "</tool_call>"
-_BLOCK_RE = re.compile(re.escape(CALL_OPEN) + r"(.*?)" + re.escape(CALL_CLOSE), re.DOTALL)
+THINK_OPEN, THINK_CLOSE = "<think>", "</think>"  # lengths 7 and 8, used as literals in the hot path
+CALL_OPEN, CALL_CLOSE = "<tool_call>", "</tool_call>"  # lengths 11 and 12
 
 
 class Diagnosis(str, Enum):
@@ -63,6 +63,10 @@ def _shape_calls(obj: Any) -> list[ToolCall]:
     items = obj if isinstance(obj, list) else [obj]
     calls = []
     for i, it in enumerate(items):
+        if type(it) is dict and len(it) == 2 and type(it.get("name")) is str and type(it.get("arguments")) is dict:
+            if it["name"]:  # the common, well-formed case
+                calls.append(ToolCall(it["name"], it["arguments"]))
+                continue
         if not isinstance(it, dict):
             raise ValueError(f"call #{i} is {type(it).__name__}, not an object")
         if "function" in it and isinstance(it["function"], dict):  # OpenAI tool_calls entry
@@ -86,10 +90,9 @@ def _shape_calls(obj: Any) -> list[ToolCall]:
 
 
 def _parse_block(content: str, syntax: Syntax) -> tuple[list[ToolCall], Diagnosis, str]:
-    content = content.strip()
     if syntax != "python":
         try:
-            obj = json.loads(content)
+            obj = loads(content)
         except (ValueError, RecursionError) as e:
             if syntax == "json":
                 return [], Diagnosis.BAD_JSON, str(e)[:200]
@@ -102,7 +105,7 @@ def _parse_block(content: str, syntax: Syntax) -> tuple[list[ToolCall], Diagnosi
     else:
         json_error = ""
     try:
-        return parse_calls(content), Diagnosis.OK, ""
+        return parse_calls(content.strip()), Diagnosis.OK, ""
     except (CallSyntaxError, RecursionError, MemoryError) as e:
         if syntax == "python":
             return [], Diagnosis.BAD_PYTHON, str(e)[:200]
@@ -113,74 +116,87 @@ def _looks_like_python_calls(s: str) -> bool:
     return bool(re.fullmatch(r"\[?\s*[^\s\[\](){}'\",=][^\[\](){}'\",=]*\(.*\)\s*\]?", s, re.DOTALL))
 
 
-def parse_output(text: Any, *, require_think: bool = True, syntax: Syntax = "auto") -> ParsedOutput:
+def parse_output(
+    text: Any, *, require_think: bool = True, syntax: Syntax = "auto", strict: bool = False
+) -> ParsedOutput:
     """Parse a completion. ``syntax`` picks what a ``<tool_call>`` body may be (JSON, Python calls, or
-    either); untagged Python call lists (BFCL style) are read in ``auto`` and ``python`` modes."""
+    either); untagged Python call lists (BFCL style) are read in ``auto`` and ``python`` modes. With
+    ``strict`` a completion without its required ``<think>`` block is rejected before any call is read
+    (what a reward needs, and faster)."""
     try:
-        return _parse_output(text if isinstance(text, str) else "", require_think, syntax)
+        return _parse_output(text if isinstance(text, str) else "", require_think, syntax, strict)
     except Exception as e:  # noqa: BLE001 - the contract is: never raise on any text
         return ParsedOutput(diagnosis=Diagnosis.BAD_SHAPE, detail=f"unparseable: {type(e).__name__}")
 
 
-def _parse_output(text: str, require_think: bool, syntax: Syntax) -> ParsedOutput:
-    out = ParsedOutput()
-    if not text.strip():
-        out.diagnosis, out.detail = Diagnosis.EMPTY, "empty completion"
-        return out
+def _parse_output(text: str, require_think: bool, syntax: Syntax, strict: bool = False) -> ParsedOutput:
+    if not text or text.isspace():
+        return ParsedOutput(diagnosis=Diagnosis.EMPTY, detail="empty completion")
     body = text
+    think = None
     think_ok = not require_think
     t_open = text.find(THINK_OPEN)
-    if t_open >= 0 and not text[:t_open].strip():
+    if t_open == 0 or (t_open > 0 and text[:t_open].isspace()):
         t_close = text.find(THINK_CLOSE, t_open)
         if t_close < 0:
-            out.think = text[t_open + len(THINK_OPEN) :]
-            out.diagnosis, out.detail = Diagnosis.UNCLOSED_THINK, "<think> is never closed"
-            return out
-        out.think = text[t_open + len(THINK_OPEN) : t_close].strip()
-        body = text[t_close + len(THINK_CLOSE) :]
+            return ParsedOutput(
+                think=text[t_open + 7 :], diagnosis=Diagnosis.UNCLOSED_THINK, detail="<think> is never closed"
+            )
+        think = text[t_open + 7 : t_close].strip()
+        body = text[t_close + 8 :]
         think_ok = True
-    elif t_open >= 0:
+    elif strict and require_think:
+        return ParsedOutput([], Diagnosis.MISSING_THINK, "no <think> block")
+    elif t_open > 0:
         # Text before <think>: the reasoning block is not first. Calls inside it still don't count.
         t_close = text.find(THINK_CLOSE, t_open)
-        body = text[:t_open] + ("" if t_close < 0 else text[t_close + len(THINK_CLOSE) :])
-    blocks = list(_BLOCK_RE.finditer(body))
-    dangling = body.count(CALL_OPEN) != len(blocks) or body.count(CALL_CLOSE) != len(blocks)
-    if dangling:
-        out.diagnosis, out.detail = Diagnosis.UNCLOSED_TOOL_CALL, "unbalanced <tool_call> tags"
-        return out
-    if not blocks:
+        body = text[:t_open] + ("" if t_close < 0 else text[t_close + 8 :])
+    spans = _block_spans(body)
+    if spans is None:
+        return ParsedOutput(think=think, diagnosis=Diagnosis.UNCLOSED_TOOL_CALL, detail="unbalanced <tool_call> tags")
+    if not spans:
         stripped = body.strip()
         if syntax != "json" and stripped and _looks_like_python_calls(stripped):
-            calls, diag, detail = _parse_block(stripped, "python")
+            calls, diag, _ = _parse_block(stripped, "python")
             if diag is Diagnosis.OK:
-                out.calls = calls
-                out.diagnosis = Diagnosis.OK if think_ok else Diagnosis.MISSING_THINK
-                out.format_ok = think_ok
-                return out
-        out.answer_text = stripped
-        out.diagnosis = Diagnosis.NO_CALL if think_ok else Diagnosis.MISSING_THINK
-        out.detail = "" if think_ok else "no <think> block"
-        out.format_ok = think_ok
-        return out
-    calls: list[ToolCall] = []
-    for b in blocks:
-        got, diag, detail = _parse_block(b.group(1), syntax)
+                diag = Diagnosis.OK if think_ok else Diagnosis.MISSING_THINK
+                return ParsedOutput(calls, diag, think=think, format_ok=think_ok)
+        if think_ok:
+            return ParsedOutput([], Diagnosis.NO_CALL, think=think, answer_text=stripped, format_ok=True)
+        return ParsedOutput([], Diagnosis.MISSING_THINK, "no <think> block", think, stripped)
+    if len(spans) == 1:
+        start, end = spans[0]
+        calls, diag, detail = _parse_block(body[start + 11 : end], syntax)
         if diag is not Diagnosis.OK:
-            out.diagnosis, out.detail = diag, detail
-            return out
-        calls.extend(got)
-    out.calls = calls
-    before = body[: blocks[0].start()].strip()
-    after = body[blocks[-1].end() :].strip()
-    if not think_ok:
-        out.diagnosis, out.detail = Diagnosis.MISSING_THINK, "no <think> block"
-    elif before or after:
-        out.diagnosis = Diagnosis.EXTRA_TEXT
-        out.detail = "text outside <tool_call> after </think>"
+            return ParsedOutput([], diag, detail, think)
     else:
-        out.diagnosis = Diagnosis.OK
-    out.format_ok = out.diagnosis is Diagnosis.OK and len(blocks) == 1
-    return out
+        calls = []
+        for start, end in spans:
+            got, diag, detail = _parse_block(body[start + 11 : end], syntax)
+            if diag is not Diagnosis.OK:
+                return ParsedOutput([], diag, detail, think)
+            calls.extend(got)
+    if not think_ok:
+        return ParsedOutput(calls, Diagnosis.MISSING_THINK, "no <think> block", think)
+    first, last = spans[0][0], spans[-1][1] + 12
+    if (first and not body[:first].isspace()) or (last < len(body) and not body[last:].isspace()):
+        return ParsedOutput(calls, Diagnosis.EXTRA_TEXT, "text outside <tool_call> after </think>", think)
+    return ParsedOutput(calls, Diagnosis.OK, "", think, format_ok=len(spans) == 1)
+
+
+def _block_spans(body: str) -> list[tuple[int, int]] | None:
+    """(open, close) offsets of each ``<tool_call>…</tool_call>`` block; None when the tags don't pair up."""
+    spans = []
+    pos = 0
+    while True:
+        i = body.find(CALL_OPEN, pos)
+        if i < 0:
+            return spans if body.find(CALL_CLOSE, pos) < 0 else None
+        j = body.find(CALL_CLOSE, i + len(CALL_OPEN))
+        if body.find(CALL_CLOSE, pos, i) >= 0 or j < 0 or 0 <= body.find(CALL_OPEN, i + len(CALL_OPEN), j):
+            return None
+        spans.append((i, j))
+        pos = j + len(CALL_CLOSE)
 
 
 def format_tool_call(calls: list[ToolCall]) -> str:
