@@ -28,6 +28,10 @@ class MatchResult:
     reason: str = "ok"
 
 
+MATCH = MatchResult(True)
+WRONG_COUNT = MatchResult(False, "wrong_count")
+WRONG_NAME = MatchResult(False, "wrong_name")
+WRONG_ARGUMENTS = MatchResult(False, "wrong_arguments")
 Matcher = Callable[[list[ToolCall], list[ToolCall], Record, RewardConfig], MatchResult]
 MATCHERS: dict[str, Matcher] = {}
 
@@ -42,10 +46,10 @@ def register_matcher(name: str):
 
 def _diagnose(pred_names: Counter, gold_names: Counter) -> MatchResult:
     if sum(pred_names.values()) != sum(gold_names.values()):
-        return MatchResult(False, "wrong_count")
+        return WRONG_COUNT
     if pred_names != gold_names:
-        return MatchResult(False, "wrong_name")
-    return MatchResult(False, "wrong_arguments")
+        return WRONG_NAME
+    return WRONG_ARGUMENTS
 
 
 def _exact_key(c: ToolCall) -> tuple[str, bytes | str]:
@@ -74,7 +78,7 @@ def _gold_keys(gold: list[ToolCall], kind: str, make: Callable[[], Any]) -> Any:
 @register_matcher("exact")
 def match_exact(pred: list[ToolCall], gold: list[ToolCall], record: Record, cfg: RewardConfig) -> MatchResult:
     if len(pred) != len(gold):
-        return MatchResult(False, "wrong_count")
+        return WRONG_COUNT
     try:
         hit = _EXACT_CACHE.get(id(gold))
         if hit is None or hit[0] is not gold:
@@ -82,9 +86,9 @@ def match_exact(pred: list[ToolCall], gold: list[ToolCall], record: Record, cfg:
                 _EXACT_CACHE.clear()
             hit = _EXACT_CACHE[id(gold)] = (gold, sorted(map(_exact_key, gold)))
         if sorted(map(_exact_key, pred)) == hit[1]:
-            return MatchResult(True)
+            return MATCH
     except (TypeError, ValueError):  # e.g. bytes vs str keys from the fallback encoder
-        return MatchResult(False, "wrong_arguments")
+        return WRONG_ARGUMENTS
     return _diagnose(Counter(c.name for c in pred), Counter(c.name for c in gold))
 
 
@@ -105,11 +109,11 @@ def schema_key(call: ToolCall, record: Record, cfg: RewardConfig) -> tuple[str, 
 @register_matcher("schema")
 def match_schema(pred: list[ToolCall], gold: list[ToolCall], record: Record, cfg: RewardConfig) -> MatchResult:
     if len(pred) != len(gold):
-        return MatchResult(False, "wrong_count")
+        return WRONG_COUNT
     opts = f"schema:{cfg.case_insensitive}{cfg.whitespace}{cfg.numeric_strings}{cfg.defaults}:{id(record.tools)}"
     gold_keys = _gold_keys(gold, opts, lambda: Counter(schema_key(c, record, cfg) for c in gold))
     if Counter(schema_key(c, record, cfg) for c in pred) == gold_keys:
-        return MatchResult(True)
+        return MATCH
     return _diagnose(Counter(c.name for c in pred), Counter(c.name for c in gold))
 
 
