@@ -60,13 +60,14 @@ Syntax = Literal["auto", "json", "python"]
 
 
 def _shape_calls(obj: Any) -> list[ToolCall]:
-    items = obj if isinstance(obj, list) else [obj]
-    calls = []
-    for i, it in enumerate(items):
-        if type(it) is dict and len(it) == 2 and type(it.get("name")) is str and type(it.get("arguments")) is dict:
-            if it["name"]:  # the common, well-formed case
-                calls.append(ToolCall(it["name"], it["arguments"]))
+    calls: list[ToolCall] = []
+    for it in obj if type(obj) is list else [obj]:
+        if type(it) is dict and len(it) == 2:  # the common, well-formed case first
+            name, args = it.get("name"), it.get("arguments")
+            if type(name) is str and name and type(args) is dict:
+                calls.append(ToolCall(name, args))
                 continue
+        i = len(calls)
         if not isinstance(it, dict):
             raise ValueError(f"call #{i} is {type(it).__name__}, not an object")
         if "function" in it and isinstance(it["function"], dict):  # OpenAI tool_calls entry
