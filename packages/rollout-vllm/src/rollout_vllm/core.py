@@ -1,0 +1,69 @@
+"""What every backend and environment exchanges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass
+class SamplingConfig:
+    """Sampling for one rollout batch (same meaning on every backend)."""
+
+    temperature: float = field(default=0.7, metadata={"help": "0 = greedy"})
+    top_p: float = field(default=1.0, metadata={"help": "nucleus sampling mass"})
+    top_k: int = field(default=0, metadata={"help": "0 = off"})
+    max_tokens: int = field(default=256, metadata={"help": "completion budget, injected observations included"})
+    max_turns: int = field(default=4, metadata={"help": "environment rounds before a sample is cut off"})
+    seed: int = field(default=0, metadata={"help": "HF: torch seed per call; vLLM: set once on the engine"})
+
+
+@dataclass
+class StepOutput:
+    """One generation segment of one sequence."""
+
+    ids: list[int]
+    logprobs: list[float]
+    finish: str  # "eos", "stop" (a stop marker was produced) or "length"
+    stop: str | None = None
+
+
+@dataclass
+class Sample:
+    """One completion: model tokens (mask 1) and injected observation tokens (mask 0), with the
+    sampling-time log-probs of the model tokens (0.0 where mask is 0)."""
+
+    prompt_index: int
+    sample_index: int
+    prompt_ids: list[int]
+    completion_ids: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    mask: list[int] = field(default_factory=list)
+    text: str = ""
+    finish_reason: str = ""  # "eos", "length", "max_turns", "done"
+    truncated: bool = False
+    tool_rounds: int = 0
+
+    def append(self, ids: list[int], logprobs: list[float] | None, generated: bool) -> None:
+        self.completion_ids.extend(ids)
+        self.logprobs.extend(logprobs if logprobs is not None else [0.0] * len(ids))
+        self.mask.extend([1 if generated else 0] * len(ids))
+
+    def to_dict(self) -> dict:
+        return {
+            "prompt_index": self.prompt_index, "sample_index": self.sample_index, "prompt_ids": self.prompt_ids,
+            "completion_ids": self.completion_ids, "logprobs": self.logprobs, "mask": self.mask, "text": self.text,
+            "finish_reason": self.finish_reason, "truncated": self.truncated, "tool_rounds": self.tool_rounds,
+        }  # fmt: skip
+
+
+class Backend(Protocol):
+    """A token-level generator: continue each token sequence until EOS, a stop marker or a length cap."""
+
+    tokenizer: object
+
+    def generate_step(
+        self, prompts: list[list[int]], sampling: SamplingConfig, stop: list[str], max_new: list[int]
+    ) -> list[StepOutput]: ...
+
+    def update_weights(self, named_tensors) -> None: ...
