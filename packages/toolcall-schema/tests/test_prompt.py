@@ -82,3 +82,14 @@ def test_build_messages_and_sft_target():
     assert p.format_ok and p.calls == RECORD.answer
     no_call = Record("p2", "t", RECORD.tools, RECORD.messages, [])
     assert parse_output(sft_target(no_call)).calls == []
+
+
+def test_worked_examples_are_prior_turns_each_with_its_own_tools():
+    from toolcall_schema import synthetic
+
+    shot = synthetic.generate(1, seed=5)[0]
+    msgs = build_messages(RECORD, shots=[(shot, sft_target(shot, think="example"))])
+    assert [m["role"] for m in msgs] == ["system", "user", "assistant", "user", "assistant", "tool", "user"]
+    assert "Available tools" not in msgs[0]["content"]
+    assert shot.tools[0].name in msgs[1]["content"] and msgs[2]["content"].startswith("<think>example</think>")
+    assert '"get_weather"' in msgs[-1]["content"] and msgs[-1]["content"].endswith("And Paris?")

@@ -8,6 +8,7 @@ they are embedded as JSON in the system text. Earlier assistant calls are render
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from .model import Record
@@ -37,26 +38,41 @@ def template_supports_tools(tokenizer: Any) -> bool:
     return isinstance(template, str) and "tools" in template
 
 
+def _with_tools(record: Record, text: str) -> str:
+    return f"Available tools:\n{tools_json(record)}\n\n{text}"
+
+
 def build_messages(
     record: Record,
     *,
     system_prompt: str = TOOL_N1_SYSTEM_PROMPT,
     embed_tools: bool = True,
     native_tool_calls: bool = False,
+    shots: Sequence[tuple[Record, str]] = (),
 ) -> list[dict[str, Any]]:
-    """The chat messages for ``record``: our system prompt (with the tools as JSON when ``embed_tools``),
-    the record's own system text appended, then the conversation."""
+    """The chat messages for ``record``: our system prompt, the record's own system text, worked examples
+    (``shots``: (record, gold completion) pairs, shown as earlier turns), then the conversation.
+
+    With ``embed_tools`` the tools go in as JSON: in the system text when there are no shots, else in each
+    example's and the record's last user turn (every turn then carries its own tools)."""
     system = system_prompt
-    if embed_tools:
+    if embed_tools and not shots:
         system += "\n\nAvailable tools:\n" + tools_json(record)
     own_system = [m.content for m in record.messages if m.role == "system" and m.content]
     if own_system:
         system += "\n\n" + "\n".join(own_system)
     out: list[dict[str, Any]] = [{"role": "system", "content": system}]
-    for m in record.messages:
+    for shot, completion in shots:
+        question = next((m.content for m in reversed(shot.messages) if m.role == "user"), "")
+        out.append({"role": "user", "content": _with_tools(shot, question) if embed_tools else question})
+        out.append({"role": "assistant", "content": completion})
+    last_user = max((i for i, m in enumerate(record.messages) if m.role == "user"), default=-1)
+    for i, m in enumerate(record.messages):
         if m.role == "system":
             continue
         d: dict[str, Any] = {"role": m.role, "content": m.content}
+        if shots and embed_tools and i == last_user:
+            d["content"] = _with_tools(record, m.content)
         if m.tool_calls:
             if native_tool_calls:
                 d["tool_calls"] = [
@@ -77,11 +93,12 @@ def render_prompt(
     system_prompt: str = TOOL_N1_SYSTEM_PROMPT,
     tools: ToolsPlacement = "auto",
     add_generation_prompt: bool = True,
+    shots: Sequence[tuple[Record, str]] = (),
 ) -> str:
     """The prompt text for ``record`` through ``tokenizer.apply_chat_template``."""
     use_template = tools == "template" or (tools == "auto" and template_supports_tools(tokenizer))
     messages = build_messages(
-        record, system_prompt=system_prompt, embed_tools=not use_template, native_tool_calls=use_template
+        record, system_prompt=system_prompt, embed_tools=not use_template, native_tool_calls=use_template, shots=shots
     )
     kwargs: dict[str, Any] = {"tokenize": False, "add_generation_prompt": add_generation_prompt}
     if use_template:

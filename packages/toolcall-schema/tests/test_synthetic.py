@@ -1,0 +1,27 @@
+from toolcall_schema import synthetic, validate_record
+
+
+def test_generator_is_deterministic_valid_and_mixed():
+    a, b = synthetic.generate(200, seed=3), synthetic.generate(200, seed=3)
+    assert a == b and a != synthetic.generate(200, seed=4)
+    for r in a:
+        validate_record(r)
+        assert {c.name for c in r.answer} <= r.tool_names
+    kinds = {len(r.answer) for r in a}
+    assert kinds == {0, 1, 2}
+    assert len(synthetic.FAMILIES) >= 24
+
+
+def test_held_out_families_never_appear_in_training_answers():
+    train, test = synthetic.family_split()
+    assert not {f.tool.name for f in train} & {f.tool.name for f in test}
+    records = synthetic.generate(300, seed=0, families=train)
+    held = {f.tool.name for f in test}
+    assert not any(c.name in held for r in records for c in r.answer)
+
+
+def test_optional_arguments_are_sometimes_given_and_sometimes_defaulted():
+    records = synthetic.generate(400, seed=1, families=[f for f in synthetic.FAMILIES if f.tool.name == "get_weather"],
+                                 parallel=0, no_call=0)  # fmt: skip
+    with_units = sum("units" in r.answer[0].arguments for r in records)
+    assert 100 < with_units < 300
