@@ -13,8 +13,9 @@ from __future__ import annotations
 import torch
 
 
-def naive_logprobs(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor,
-                   temperature: float = 1.0) -> torch.Tensor:  # fmt: skip
+def naive_logprobs(
+    hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, temperature: float = 1.0
+) -> torch.Tensor:
     """Reference: full logits, full log-softmax, gather."""
     logits = (hidden @ weight.T).float() / temperature
     return torch.log_softmax(logits, dim=-1).gather(-1, targets[:, None]).squeeze(-1)
@@ -69,8 +70,9 @@ class _ChunkedLogprobs(torch.autograd.Function):
         hidden, weight, targets, lse_all = ctx.saved_tensors
         t, chunk = ctx.temperature, ctx.chunk
         grad_hidden = torch.empty_like(hidden) if ctx.needs_input_grad[0] else None
-        grad_weight = torch.zeros(weight.shape, dtype=torch.float32, device=weight.device) \
-            if ctx.needs_input_grad[1] else None  # fmt: skip
+        grad_weight = (
+            torch.zeros(weight.shape, dtype=torch.float32, device=weight.device) if ctx.needs_input_grad[1] else None
+        )
         for s in range(0, hidden.shape[0], chunk):
             h = hidden[s : s + chunk]
             logits = (h @ weight.T).float().div_(t)
@@ -85,8 +87,9 @@ class _ChunkedLogprobs(torch.autograd.Function):
         return grad_hidden, grad_weight, None, None, None
 
 
-def token_logprobs(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, temperature: float = 1.0,
-                   chunk: int = 1024) -> torch.Tensor:  # fmt: skip
+def token_logprobs(
+    hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, temperature: float = 1.0, chunk: int = 1024
+) -> torch.Tensor:
     """Fused, chunked ``log_softmax(hidden @ weight.T / temperature)`` gathered at ``targets``.
 
     ``hidden`` is ``(N, H)`` (flatten batch and time first), ``weight`` the ``(V, H)`` LM head, ``targets``

@@ -67,8 +67,9 @@ def kl_penalty(logp: torch.Tensor, ref_logp: torch.Tensor, kind: str = "k3") -> 
 
 
 @register(POLICY_LOSSES, "clipped")
-def clipped_surrogate(logp: torch.Tensor, old_logp: torch.Tensor, advantages: torch.Tensor, clip_low: float = 0.2,
-                      clip_high: float = 0.2) -> torch.Tensor:  # fmt: skip
+def clipped_surrogate(
+    logp: torch.Tensor, old_logp: torch.Tensor, advantages: torch.Tensor, clip_low: float = 0.2, clip_high: float = 0.2
+) -> torch.Tensor:
     """PPO/GRPO per-token loss ``-min(r·A, clip(r, 1-clip_low, 1+clip_high)·A)`` (DAPO's asymmetric clip when
     ``clip_high != clip_low``); ``advantages`` broadcast per sequence ``(B, 1)`` or per token."""
     ratio = torch.exp(logp - old_logp)
@@ -81,8 +82,9 @@ def vanilla_pg(logp: torch.Tensor, old_logp: torch.Tensor, advantages: torch.Ten
     return -advantages * logp
 
 
-def aggregate(per_token: torch.Tensor, mask: torch.Tensor, mode: str = "token-mean",
-              max_len: int | None = None) -> torch.Tensor:  # fmt: skip
+def aggregate(
+    per_token: torch.Tensor, mask: torch.Tensor, mode: str = "token-mean", max_len: int | None = None
+) -> torch.Tensor:
     """Reduce a masked ``(B, T)`` loss to a scalar.
 
     - ``token-mean``: mean over every model token of the batch (DAPO);
@@ -100,10 +102,23 @@ def aggregate(per_token: torch.Tensor, mask: torch.Tensor, mode: str = "token-me
     raise ValueError(f"unknown aggregation {mode!r}")
 
 
-def grpo_loss(logp: torch.Tensor, old_logp: torch.Tensor, advantages: torch.Tensor, mask: torch.Tensor, *,
-              ref_logp: torch.Tensor | None = None, beta: float = 0.0, kl: str = "k3", entropy: torch.Tensor | None = None,
-              entropy_coef: float = 0.0, policy_loss: str = "clipped", clip_low: float = 0.2, clip_high: float = 0.2,
-              agg: str = "token-mean", max_len: int | None = None) -> tuple[torch.Tensor, dict[str, float]]:  # fmt: skip
+def grpo_loss(
+    logp: torch.Tensor,
+    old_logp: torch.Tensor,
+    advantages: torch.Tensor,
+    mask: torch.Tensor,
+    *,
+    ref_logp: torch.Tensor | None = None,
+    beta: float = 0.0,
+    kl: str = "k3",
+    entropy: torch.Tensor | None = None,
+    entropy_coef: float = 0.0,
+    policy_loss: str = "clipped",
+    clip_low: float = 0.2,
+    clip_high: float = 0.2,
+    agg: str = "token-mean",
+    max_len: int | None = None,
+) -> tuple[torch.Tensor, dict[str, float]]:
     """The full GRPO objective and its diagnostics (clip fraction, KL, entropy, mean ratio)."""
     adv = advantages if advantages.dim() == logp.dim() else advantages.unsqueeze(-1)
     per_token = POLICY_LOSSES[policy_loss](logp, old_logp, adv, clip_low=clip_low, clip_high=clip_high)

@@ -55,12 +55,14 @@ def lse_gather(logits: torch.Tensor, targets: torch.Tensor, block: int = 4096) -
     return lse, tgt
 
 
-def lse_gather_backward(logits: torch.Tensor, lse: torch.Tensor, targets: torch.Tensor, grad: torch.Tensor,
-                        block: int = 4096) -> torch.Tensor:  # fmt: skip
+def lse_gather_backward(
+    logits: torch.Tensor, lse: torch.Tensor, targets: torch.Tensor, grad: torch.Tensor, block: int = 4096
+) -> torch.Tensor:
     """``grad·(onehot(target) - softmax(logits))`` per row: the gradient of ``logit[target] - lse``."""
     logits = logits.contiguous()
     n, v = logits.shape
     out = torch.empty((n, v), dtype=torch.float32, device=logits.device)
-    _lse_gather_bwd_kernel[(n,)](logits, lse.contiguous(), targets.contiguous(), grad.contiguous().float(), out,
-                                 logits.stride(0), v, BLOCK=block)  # fmt: skip
+    _lse_gather_bwd_kernel[(n,)](
+        logits, lse.contiguous(), targets.contiguous(), grad.contiguous().float(), out, logits.stride(0), v, BLOCK=block
+    )
     return out

@@ -52,8 +52,17 @@ def _families() -> list[Family]:
 
         return deco
 
-    @add(_tool("get_weather", "Current weather for a city.", {"city": _s("City name."), "units": _s(
-        "Temperature units.", enum=["celsius", "fahrenheit"], default="celsius")}, ["city"]))
+    @add(
+        _tool(
+            "get_weather",
+            "Current weather for a city.",
+            {
+                "city": _s("City name."),
+                "units": _s("Temperature units.", enum=["celsius", "fahrenheit"], default="celsius"),
+            },
+            ["city"],
+        )
+    )
     def _(r):
         c = r.choice(CITIES)
         if r.random() < 0.5:
@@ -61,8 +70,18 @@ def _families() -> list[Family]:
             return f"What's the weather in {c} right now, in {u}?", {"city": c, "units": u}
         return f"What's the weather like in {c}?", {"city": c}
 
-    @add(_tool("convert_currency", "Convert money between currencies.", {"amount": _n("Amount."), "source": _s(
-        "ISO code to convert from."), "target": _s("ISO code to convert to.")}, ["amount", "source", "target"]))
+    @add(
+        _tool(
+            "convert_currency",
+            "Convert money between currencies.",
+            {
+                "amount": _n("Amount."),
+                "source": _s("ISO code to convert from."),
+                "target": _s("ISO code to convert to."),
+            },
+            ["amount", "source", "target"],
+        )
+    )
     def _(r):
         a, (s, t) = r.choice([20, 75, 150, 999]), r.sample(["USD", "EUR", "JPY", "GBP", "INR"], 2)
         return f"How much is {a} {s} in {t}?", {"amount": a, "source": s, "target": t}
@@ -77,8 +96,17 @@ def _families() -> list[Family]:
         c = r.choice(CITIES)
         return f"What time is it in {c}?", {"city": c}
 
-    @add(_tool("translate_text", "Translate text.", {"text": _s("Text to translate."), "target_language": _s(
-        "Language to translate into.", enum=["French", "Spanish", "German", "Japanese"])}, ["text", "target_language"]))
+    @add(
+        _tool(
+            "translate_text",
+            "Translate text.",
+            {
+                "text": _s("Text to translate."),
+                "target_language": _s("Language to translate into.", enum=["French", "Spanish", "German", "Japanese"]),
+            },
+            ["text", "target_language"],
+        )
+    )
     def _(r):
         w, lang = r.choice(WORDS), r.choice(["French", "Spanish", "German", "Japanese"])
         return f"Translate '{w}' into {lang}.", {"text": w, "target_language": lang}
@@ -92,8 +120,18 @@ def _families() -> list[Family]:
             return f"Put '{t}' on my calendar on {d} for {m} minutes.", {"title": t, "date": d, "duration_minutes": m}
         return f"Put '{t}' on my calendar on {d}.", {"title": t, "date": d}
 
-    @add(_tool("search_flights", "Find flights.", {"origin": _s("Departure city."), "destination": _s(
-        "Arrival city."), "passengers": _i("Number of travellers.", default=1)}, ["origin", "destination"]))
+    @add(
+        _tool(
+            "search_flights",
+            "Find flights.",
+            {
+                "origin": _s("Departure city."),
+                "destination": _s("Arrival city."),
+                "passengers": _i("Number of travellers.", default=1),
+            },
+            ["origin", "destination"],
+        )
+    )
     def _(r):
         o, d = r.sample(CITIES, 2)
         if r.random() < 0.5:
@@ -101,8 +139,14 @@ def _families() -> list[Family]:
             return f"Find flights from {o} to {d} for {p} people.", {"origin": o, "destination": d, "passengers": p}
         return f"Find me a flight from {o} to {d}.", {"origin": o, "destination": d}
 
-    @add(_tool("find_restaurants", "Search restaurants.", {"city": _s("City."), "cuisine": _s(
-        "Kind of food.", enum=["italian", "thai", "mexican", "vegan"])}, ["city", "cuisine"]))
+    @add(
+        _tool(
+            "find_restaurants",
+            "Search restaurants.",
+            {"city": _s("City."), "cuisine": _s("Kind of food.", enum=["italian", "thai", "mexican", "vegan"])},
+            ["city", "cuisine"],
+        )
+    )
     def _(r):
         c, k = r.choice(CITIES), r.choice(["italian", "thai", "mexican", "vegan"])
         return f"Any good {k} restaurants in {c}?", {"city": c, "cuisine": k}
@@ -125,14 +169,26 @@ def _families() -> list[Family]:
         n, s = r.choice(NAMES), r.choice(["Invoice", "Hello", "Meeting notes", "Trip plan"])
         return f"Email {n} with the subject '{s}'.", {"to": n, "subject": s}
 
-    @add(_tool("set_reminder", "Set a reminder.", {"text": _s("What to remind."), "minutes": _i(
-        "Minutes from now.")}, ["text", "minutes"]))
+    @add(
+        _tool(
+            "set_reminder",
+            "Set a reminder.",
+            {"text": _s("What to remind."), "minutes": _i("Minutes from now.")},
+            ["text", "minutes"],
+        )
+    )
     def _(r):
         t, m = r.choice(["call mom", "water plants", "stretch", "check oven"]), r.choice([5, 10, 30, 45])
         return f"Remind me to {t} in {m} minutes.", {"text": t, "minutes": m}
 
-    @add(_tool("get_news", "Top headlines on a topic.", {"topic": _s("Topic."), "count": _i(
-        "How many headlines.", default=5)}, ["topic"]))
+    @add(
+        _tool(
+            "get_news",
+            "Top headlines on a topic.",
+            {"topic": _s("Topic."), "count": _i("How many headlines.", default=5)},
+            ["topic"],
+        )
+    )
     def _(r):
         t = r.choice(["science", "football", "economy", "climate"])
         if r.random() < 0.5:
@@ -198,8 +254,17 @@ def _families() -> list[Family]:
         b, q = r.sample(["USD", "EUR", "JPY", "GBP", "CHF"], 2)
         return f"What's the {b} to {q} exchange rate?", {"base": b, "quote": q}
 
-    @add(_tool("find_recipe", "Find a recipe.", {"ingredient": _s("Main ingredient."), "diet": _s(
-        "Diet.", enum=["any", "vegetarian", "vegan"], default="any")}, ["ingredient"]))
+    @add(
+        _tool(
+            "find_recipe",
+            "Find a recipe.",
+            {
+                "ingredient": _s("Main ingredient."),
+                "diet": _s("Diet.", enum=["any", "vegetarian", "vegan"], default="any"),
+            },
+            ["ingredient"],
+        )
+    )
     def _(r):
         i = r.choice(["tofu", "lentils", "pasta", "mushrooms"])
         if r.random() < 0.5:
