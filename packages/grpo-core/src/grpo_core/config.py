@@ -1,0 +1,212 @@
+"""Configuration: dataclasses with help text, TOML files, ``section.key=value`` overrides, and errors that name
+the field before any compute starts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from toolcall_reward import RewardConfig
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(ValueError):
+    """A bad configuration value; the message names the field."""
+
+
+@dataclass
+class ModelConfig:
+    name: str = field(default="smollm2-135m-instruct", metadata={"help": "model name, local HF dir or hub id"})
+    dtype: str = field(default="float32", metadata={"help": "float32 or bfloat16"})
+    gradient_checkpointing: bool = field(default=False, metadata={"help": "trade compute for activation memory"})
+    lora_r: int = field(default=0, metadata={"help": "LoRA rank (0 = full fine-tuning)"})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha"})
+    lora_targets: list[str] = field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"], metadata={"help": "LoRA target modules"}
+    )
+
+
+@dataclass
+class DataConfig:
+    source: str = field(default="synthetic", metadata={"help": "'synthetic' or a records JSONL path"})
+    eval_source: str = field(default="", metadata={"help": "held-out records JSONL ('' = synthetic held-out split)"})
+    train_size: int = field(default=512, metadata={"help": "synthetic: training records"})
+    eval_size: int = field(default=64, metadata={"help": "evaluation records (before and after training)"})
+    shots: int = field(default=1, metadata={"help": "worked examples shown as prior turns"})
+    distractors: int = field(default=1, metadata={"help": "synthetic: extra tools per record"})
+    seed: int = field(default=0, metadata={"help": "data seed"})
+
+
+@dataclass
+class RolloutSection:
+    backend: str = field(default="hf", metadata={"help": "hf or vllm"})
+    n: int = field(default=8, metadata={"help": "samples per prompt (group size)"})
+    temperature: float = field(default=0.7, metadata={"help": "sampling temperature (Tool-N1: 0.7)"})
+    top_p: float = field(default=1.0, metadata={"help": "nucleus mass"})
+    max_tokens: int = field(default=64, metadata={"help": "completion budget"})
+    env: str = field(default="function_call", metadata={"help": "function_call, python, coder or tools"})
+
+
+@dataclass
+class AlgoConfig:
+    mode: str = field(default="grpo", metadata={"help": "grpo or sft"})
+    lr: float = field(default=1e-6, metadata={"help": "learning rate (Tool-N1: 1e-6)"})
+    weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay"})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "gradient clipping (0 = off)"})
+    beta: float = field(default=1e-3, metadata={"help": "KL coefficient (0 skips the reference model)"})
+    kl: str = field(default="k3", metadata={"help": "KL estimator k1, k2 or k3"})
+    clip_low: float = field(default=0.2, metadata={"help": "ratio clip below 1"})
+    clip_high: float = field(default=0.2, metadata={"help": "ratio clip above 1 (DAPO: 0.28)"})
+    entropy_coef: float = field(default=0.0, metadata={"help": "entropy bonus"})
+    advantage: str = field(default="grpo", metadata={"help": "advantage estimator (ADVANTAGES registry)"})
+    scale: str = field(default="group", metadata={"help": "group, batch or none (Dr. GRPO)"})
+    policy_loss: str = field(default="clipped", metadata={"help": "POLICY_LOSSES registry key"})
+    agg: str = field(
+        default="token-mean", metadata={"help": "token-mean, seq-mean-token-mean, seq-mean-token-sum-norm"}
+    )
+    drop_uniform: bool = field(default=True, metadata={"help": "drop groups whose rewards are all equal"})
+    updates_per_batch: int = field(default=1, metadata={"help": "optimizer steps per rollout batch (mini-batches)"})
+    logprob_chunk: int = field(default=1024, metadata={"help": "rows per chunk in the fused log-prob kernel"})
+
+
+@dataclass
+class TrainConfig:
+    steps: int = field(default=20, metadata={"help": "rollout + update steps"})
+    prompts_per_step: int = field(default=4, metadata={"help": "groups per step"})
+    eval_every: int = field(default=0, metadata={"help": "evaluate every k steps (0 = only before and after)"})
+    save_every: int = field(default=10, metadata={"help": "checkpoint every k steps (0 = only at the end)"})
+    output_dir: str = field(default="runs/quickstart", metadata={"help": "run directory"})
+    seed: int = field(default=0, metadata={"help": "global seed"})
+    curriculum: bool = field(default=False, metadata={"help": "sample prompts by pass rate (SimpleGRPO)"})
+    deepspeed: str = field(default="", metadata={"help": "'' (plain torch), a ZeRO stage '0'-'3' or a JSON file"})
+    offload: bool = field(default=False, metadata={"help": "DeepSpeed: offload optimizer state to CPU"})
+    samples_to_log: int = field(default=4, metadata={"help": "completions written per step"})
+
+
+SECTIONS = {"model": ModelConfig, "data": DataConfig, "rollout": RolloutSection, "reward": RewardConfig,
+            "algo": AlgoConfig, "train": TrainConfig}  # fmt: skip
+
+
+@dataclass
+class Config:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    rollout: RolloutSection = field(default_factory=RolloutSection)
+    reward: RewardConfig = field(default_factory=RewardConfig)
+    algo: AlgoConfig = field(default_factory=AlgoConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def validate(self) -> Config:
+        from .maths import ADVANTAGES, POLICY_LOSSES
+
+        checks = [
+            ("rollout.backend", self.rollout.backend in ("hf", "vllm"), "hf or vllm"),
+            ("rollout.env", self.rollout.env in ("function_call", "python", "coder", "tools"), "a known env"),
+            ("rollout.n", self.rollout.n >= 2 or self.algo.mode == "sft", ">= 2 (GRPO compares samples)"),
+            ("algo.mode", self.algo.mode in ("grpo", "sft"), "grpo or sft"),
+            ("algo.kl", self.algo.kl in ("k1", "k2", "k3"), "k1, k2 or k3"),
+            ("algo.advantage", self.algo.advantage in ADVANTAGES, f"one of {sorted(ADVANTAGES)}"),
+            ("algo.policy_loss", self.algo.policy_loss in POLICY_LOSSES, f"one of {sorted(POLICY_LOSSES)}"),
+            ("algo.scale", self.algo.scale in ("group", "batch", "none"), "group, batch or none"),
+            ("algo.agg", self.algo.agg in ("token-mean", "seq-mean-token-mean", "seq-mean-token-sum-norm"), "known"),
+            ("algo.lr", self.algo.lr > 0, "> 0"),
+            ("model.dtype", self.model.dtype in ("float32", "bfloat16"), "float32 or bfloat16"),
+            ("train.steps", self.train.steps >= 0, ">= 0"),
+            ("train.prompts_per_step", self.train.prompts_per_step >= 1, ">= 1"),
+            (
+                "train.deepspeed",
+                self.train.deepspeed in ("", "0", "1", "2", "3") or Path(self.train.deepspeed).is_file(),
+                "'', a ZeRO stage 0-3 or an existing JSON file",
+            ),  # fmt: skip
+            ("data.source", self.data.source == "synthetic" or Path(self.data.source).is_file(), "an existing file"),
+            (
+                "data.eval_source",
+                not self.data.eval_source or Path(self.data.eval_source).is_file(),
+                "an existing file",
+            ),
+        ]
+        for name, ok, expected in checks:
+            if not ok:
+                section, key = name.split(".")
+                raise ConfigError(f"{name} = {getattr(getattr(self, section), key)!r}: expected {expected}")
+        return self
+
+
+def _coerce(section: str, key: str, value: Any, current: Any) -> Any:
+    name = f"{section}.{key}"
+    try:
+        if isinstance(current, bool):
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("1", "true", "yes"):
+                return True
+            if str(value).lower() in ("0", "false", "no"):
+                return False
+            raise ValueError("expected true or false")
+        if isinstance(current, int):
+            return int(value)
+        if isinstance(current, float):
+            return float(value)
+        if isinstance(current, list):
+            return json.loads(value) if isinstance(value, str) else list(value)
+        return str(value)
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"{name} = {value!r}: {e}") from None
+
+
+def apply(cfg: Config, section: str, values: dict[str, Any], origin: str) -> None:
+    if section not in SECTIONS:
+        raise ConfigError(f"{origin}: unknown section [{section}]; sections: {', '.join(SECTIONS)}")
+    target = getattr(cfg, section)
+    known = {f.name for f in fields(target)}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{origin}: unknown key {section}.{key}; known: {', '.join(sorted(known))}")
+        setattr(target, key, _coerce(section, key, value, getattr(target, key)))
+
+
+def recipe_path(name: str) -> Path:
+    path = Path(str(resources.files("grpo_core").joinpath("recipes", f"{name}.toml")))
+    if not path.exists():
+        names = sorted(p.stem for p in Path(path).parent.glob("*.toml"))
+        raise ConfigError(f"unknown recipe {name!r}; recipes: {', '.join(names)}")
+    return path
+
+
+def load(config: str | None = None, overrides: list[str] | None = None) -> Config:
+    """A recipe name or TOML path (default: the ``quickstart`` recipe) plus ``section.key=value`` overrides."""
+    path = Path(config) if config and Path(config).suffix == ".toml" else recipe_path(config or "quickstart")
+    if not path.exists():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    cfg = Config()
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: top-level key {section!r} must be a [section]")
+        apply(cfg, section, values, str(path))
+    for item in overrides or []:
+        dotted, sep, value = item.partition("=")
+        section, dot, key = dotted.partition(".")
+        if not sep or not dot:
+            raise ConfigError(f"override {item!r}: expected section.key=value")
+        apply(cfg, section, {key: value}, "command line")
+    try:
+        cfg.reward = RewardConfig(**dataclasses.asdict(cfg.reward))
+    except ValueError as e:
+        raise ConfigError(f"reward: {e}") from None
+    return cfg.validate()

@@ -1,0 +1,60 @@
+"""Per-token log-probs of a group's completions with the prompt encoded once.
+
+TRL re-encodes a group's (long) prompt once per sample. Here the prompt runs through the model once, its
+key/value cache is repeated for the ``n`` completions, and the completions run on top of it; gradients flow
+back through the shared prompt computation. The LM head is applied by the fused chunked kernel
+(:func:`grpo_core.logprobs.token_logprobs`), so no ``(n, T, V)`` logits tensor is ever built.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .logprobs import token_logprobs
+
+
+def base_and_head(model) -> tuple[torch.nn.Module, torch.Tensor]:
+    """The decoder stack and the LM-head weight of a causal LM (unwrapping PEFT and DeepSpeed)."""
+    if hasattr(model, "module") and not hasattr(model, "lm_head"):  # DeepSpeed engine
+        model = model.module
+    if hasattr(model, "get_base_model"):  # PEFT
+        model = model.get_base_model()
+    return model.model, model.get_output_embeddings().weight
+
+
+def group_logprobs(
+    model,
+    prompt_ids: list[int],
+    completions: list[list[int]],
+    temperature: float = 1.0,
+    chunk: int = 1024,
+    pad_id: int = 0,
+    shared_prefix: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(logp, mask)``: ``(n, C)`` log-probs of each completion token under ``model`` and a validity mask
+    (1 on real tokens, 0 on right padding)."""
+    decoder, head = base_and_head(model)
+    device = head.device
+    n, width = len(completions), max(1, max(len(c) for c in completions))
+    comp = torch.full((n, width), pad_id, dtype=torch.long, device=device)
+    valid = torch.zeros((n, width), dtype=torch.long, device=device)
+    for i, c in enumerate(completions):
+        comp[i, : len(c)] = torch.tensor(c, dtype=torch.long)
+        valid[i, : len(c)] = 1
+    prompt = torch.tensor([prompt_ids], dtype=torch.long, device=device)
+    p = prompt.shape[1]
+    if shared_prefix:
+        out = decoder(input_ids=prompt, use_cache=True)
+        cache = out.past_key_values
+        cache.batch_repeat_interleave(n)
+        attn = torch.cat([torch.ones((n, p), dtype=torch.long, device=device), valid], dim=1)
+        pos = torch.arange(p, p + width, device=device).expand(n, width)
+        rest = decoder(input_ids=comp, attention_mask=attn, position_ids=pos, past_key_values=cache, use_cache=True)
+        first = out.last_hidden_state[:, -1:].expand(n, 1, -1)
+        hidden = torch.cat([first, rest.last_hidden_state[:, :-1]], dim=1)
+    else:
+        ids = torch.cat([prompt.expand(n, p), comp], dim=1)
+        attn = torch.cat([torch.ones((n, p), dtype=torch.long, device=device), valid], dim=1)
+        hidden = decoder(input_ids=ids, attention_mask=attn, use_cache=False).last_hidden_state[:, p - 1 : -1]
+    logp = token_logprobs(hidden.reshape(-1, hidden.shape[-1]), head, comp.reshape(-1), temperature, chunk)
+    return logp.view(n, width), valid
