@@ -1,0 +1,59 @@
+"""Training and evaluation records, worked examples, and pass-rate curriculum (SimpleGRPO)."""
+
+from __future__ import annotations
+
+import random
+
+from toolcall_schema import Record, read_jsonl, sft_target, synthetic
+
+from .config import DataConfig
+
+
+def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[tuple[Record, str]]]:
+    """(train, eval, shots). Synthetic data evaluates on tool families never trained on."""
+    if cfg.source == "synthetic":
+        train_f, test_f = synthetic.family_split()
+        train = synthetic.generate(cfg.train_size, seed=cfg.seed, families=train_f, distractors=cfg.distractors)
+        evals = synthetic.generate(cfg.eval_size, seed=cfg.seed + 10_000, families=test_f, distractors=cfg.distractors,
+                                   prefix="heldout")  # fmt: skip
+        pool = synthetic.generate(cfg.shots, seed=cfg.seed + 20_000, families=train_f, parallel=0, no_call=0,
+                                  distractors=cfg.distractors, prefix="shot")  # fmt: skip
+    else:
+        records = list(read_jsonl(cfg.source))
+        evals = list(read_jsonl(cfg.eval_source))[: cfg.eval_size] if cfg.eval_source else []
+        pool = [r for r in records if r.answer][: cfg.shots]
+        train = [r for r in records if r not in pool]
+    shots = [(r, sft_target(r, think=example_thought(r))) for r in pool]
+    return train, evals, shots
+
+
+def example_thought(r: Record) -> str:
+    names = ", ".join(sorted({c.name for c in r.answer})) or "none of the tools"
+    return f"The request needs {names}; I take every argument value from the request."
+
+
+class Curriculum:
+    """Prompt sampling. Uniform by default; with ``adaptive`` each record's weight follows its running pass
+    rate p as p(1-p) + floor, so groups that can still teach something (neither always right nor always
+    wrong) come up more often."""
+
+    def __init__(self, records: list[Record], adaptive: bool, floor: float = 0.05) -> None:
+        self.records, self.adaptive, self.floor = records, adaptive, floor
+        self.pass_rate: dict[str, float] = {}
+
+    def sample(self, k: int, rng: random.Random) -> list[Record]:
+        if not self.adaptive:
+            return rng.sample(self.records, min(k, len(self.records)))
+        weights = [self.floor + (lambda p: p * (1 - p))(self.pass_rate.get(r.id, 0.5)) for r in self.records]
+        picked: list[Record] = []
+        pool = list(range(len(self.records)))
+        for _ in range(min(k, len(pool))):
+            i = rng.choices(pool, weights=[weights[j] for j in pool])[0]
+            pool.remove(i)
+            picked.append(self.records[i])
+        return picked
+
+    def update(self, record_id: str, rewards: list[float], momentum: float = 0.5) -> None:
+        rate = sum(1.0 for r in rewards if r >= 1.0) / max(1, len(rewards))
+        old = self.pass_rate.get(record_id)
+        self.pass_rate[record_id] = rate if old is None else momentum * old + (1 - momentum) * rate

@@ -1,0 +1,76 @@
+"""Run-directory outputs: config, metrics.jsonl, TensorBoard events, sampled completions, reward curve."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+
+
+class RunLogger:
+    def __init__(self, out: Path, cfg: Config, enabled: bool = True) -> None:
+        self.out, self.enabled = out, enabled
+        self.writer = None
+        if not enabled:
+            return
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(out / "tensorboard"))
+        except ImportError:  # pragma: no cover - tensorboard is a dependency; keep running without it
+            self.writer = None
+
+    def _append(self, name: str, row: dict[str, Any]) -> None:
+        with (self.out / name).open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def event(self, row: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        self._append("metrics.jsonl", row)
+        if self.writer is not None:
+            for k, v in row.items():
+                if isinstance(v, (int, float)) and k != "step":
+                    self.writer.add_scalar(k, v, row.get("step", 0))
+            self.writer.flush()
+
+    def step(self, metrics: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        self.event({k: v for k, v in metrics.items() if k != "samples"})
+        for s in metrics.get("samples", []):
+            self._append("samples.jsonl", {"step": metrics["step"], **s})
+
+    def load_report(self) -> dict[str, Any]:
+        path = self.out / "report.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def save_report(self, report: dict[str, Any]) -> None:
+        if self.enabled:
+            (self.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+
+    def plot(self) -> None:
+        if not self.enabled:
+            return
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        rows = [json.loads(line) for line in (self.out / "metrics.jsonl").read_text().splitlines()]
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        steps = [r["step"] for r in rows if "reward_mean" in r]
+        ax.plot(steps, [r["reward_mean"] for r in rows if "reward_mean" in r], label="train reward (mean)")
+        ev = [(r["step"], r["eval_accuracy"]) for r in rows if "eval_accuracy" in r]
+        if ev:
+            ax.plot([s for s, _ in ev], [a for _, a in ev], "o--", label="held-out accuracy")
+        ax.set_xlabel("step")
+        ax.set_ylabel("reward / accuracy")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(self.out / "reward_curve.png", dpi=120)
+        plt.close(fig)

@@ -1,0 +1,127 @@
+"""The trainer on a tiny model: the shared-prefix forward, a few GRPO/SFT steps, run-directory outputs,
+exact resume, config errors before compute."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from grpo_core.config import Config, ConfigError, load
+from grpo_core.forward import group_logprobs
+from grpo_core.trainer import fit
+from toolcall_reward import RewardResult, register_reward
+
+
+@register_reward("test_odd_length")
+def odd_length(text, record, cfg):
+    """A reward that varies with the sample, so tiny random models get informative groups."""
+    return RewardResult(float(len(text) % 2), {}, "ok")
+
+
+def test_shared_prefix_forward_equals_full_sequence_forward(tiny):
+    prompt = list(range(5, 25))
+    comps = [[30, 31, 32, 33], [40, 41], [50, 51, 52]]
+    a, mask = group_logprobs(tiny, prompt, comps, 0.7, chunk=3, shared_prefix=True)
+    b, _ = group_logprobs(tiny, prompt, comps, 0.7, chunk=3, shared_prefix=False)
+    with torch.no_grad():
+        for i, c in enumerate(comps):
+            logits = tiny(torch.tensor([prompt + c])).logits[0, len(prompt) - 1 : -1] / 0.7
+            ref = torch.log_softmax(logits, -1).gather(-1, torch.tensor(c)[:, None]).squeeze(-1)
+            assert torch.allclose(a[i, : len(c)], ref, atol=1e-5)
+    assert torch.allclose(a * mask, b * mask, atol=1e-5)
+    (a * mask).sum().backward()
+    ga = {k: p.grad.clone() for k, p in tiny.named_parameters() if p.grad is not None}
+    tiny.zero_grad()
+    (b * mask).sum().backward()
+    for k, p in tiny.named_parameters():
+        if k in ga:
+            assert torch.allclose(ga[k], p.grad, atol=1e-5), k
+
+
+def tiny_config(tmp_path, **over) -> Config:
+    cfg = load("quickstart", [
+        "data.train_size=12", "data.eval_size=3", "data.shots=0", "rollout.n=4", "rollout.max_tokens=6",
+        "train.prompts_per_step=2", "train.steps=3", "train.save_every=1", f"train.output_dir={tmp_path / 'run'}",
+        "reward.reward=test_odd_length", "algo.lr=1e-3", "algo.beta=0.01",
+    ] + [f"{k}={v}" for k, v in over.items()])  # fmt: skip
+    return cfg
+
+
+def test_grpo_steps_update_the_model_and_write_the_run_directory(tmp_path, tiny, tokenizer):
+    before = {k: v.detach().clone() for k, v in tiny.named_parameters()}
+    report = fit(tiny_config(tmp_path), model=tiny, tokenizer=tokenizer, progress=False)
+    run = tmp_path / "run"
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    steps = [r for r in rows if "reward_mean" in r]
+    assert [r["step"] for r in steps] == [1, 2, 3]
+    assert any(r["groups_kept"] > 0 for r in steps) and all("loss" in r for r in steps if r["groups_kept"])
+    assert any(not torch.equal(before[k], v) for k, v in tiny.named_parameters())
+    assert {"before", "after"} <= set(report) and 0.0 <= report["after"]["accuracy"] <= 1.0
+    for name in ("config.json", "samples.jsonl", "reward_curve.png", "report.json", "checkpoint-3/model/config.json",
+                 "checkpoint-3/trainer_state.pt"):  # fmt: skip
+        assert (run / name).exists(), name
+    assert list((run / "tensorboard").iterdir())
+    assert json.loads((run / "config.json").read_text())["algo"]["lr"] == 1e-3
+
+
+def test_resume_continues_exactly(tmp_path, tokenizer, tiny):
+    from transformers import LlamaForCausalLM
+
+    initial = {k: v.clone() for k, v in tiny.state_dict().items()}
+
+    def from_initial():  # what a new process loads: the original weights (the reference model comes from them)
+        m = LlamaForCausalLM(tiny.config)
+        m.load_state_dict(initial)
+        return m
+
+    fresh = from_initial()
+    full = tiny_config(tmp_path / "a")
+    fit(full, model=tiny, tokenizer=tokenizer, progress=False)
+    part = tiny_config(tmp_path / "b")
+    fit(part, model=fresh, tokenizer=tokenizer, progress=False, stop_after=2)
+    restart = from_initial()
+    fit(part, model=restart, tokenizer=tokenizer, progress=False, resume=True)
+
+    def step3(run):
+        rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        return next(r for r in rows if r.get("step") == 3 and "reward_mean" in r)
+
+    a, b = step3(tmp_path / "a" / "run"), step3(tmp_path / "b" / "run")
+    for key in ("reward_mean", "groups_kept", "loss", "completion_len"):
+        assert a[key] == pytest.approx(b[key], abs=1e-6), key
+
+
+def test_sft_mode_and_lora(tmp_path, tiny, tokenizer):
+    cfg = tiny_config(tmp_path, **{"algo.mode": "sft", "model.lora_r": 4, "train.steps": 2, "algo.lr": 1e-2})
+    fit(cfg, model=tiny, tokenizer=tokenizer, progress=False)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    losses = [r["loss"] for r in rows if "loss" in r]
+    assert len(losses) == 2 and losses[1] < losses[0]
+    assert (tmp_path / "run" / "checkpoint-2" / "model" / "adapter_config.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        (["algo.lr=-1"], "algo.lr"),
+        (["rollout.backend=tpu"], "rollout.backend"),
+        (["algo.nope=1"], "algo.nope"),
+        (["train.steps=many"], "train.steps"),
+        (["data.source=/no/such/file.jsonl"], "data.source"),
+        (["reward.match=fuzzy"], "reward"),
+        (["algo.lr"], "section.key=value"),
+    ],
+)
+def test_config_errors_name_the_field_before_any_compute(overrides, field):
+    with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
+        load("quickstart", overrides)
+
+
+def test_recipes_load():
+    assert load("quickstart").rollout.n == 8
+    for name in ("tool-n1", "auto-program"):  # their data paths are the user's: the error names the field
+        with pytest.raises(ConfigError, match="data.source"):
+            load(name)
+    with pytest.raises(ConfigError, match="unknown recipe"):
+        load("nope")
