@@ -194,3 +194,11 @@ def test_every_hostile_program_in_one_batch_while_generation_continues(tokenizer
         expected = HOSTILE[name][1]
         assert expected in s.text and s.text.endswith("done<|im_end|>"), (name, s.text[-300:])
         assert s.tool_rounds == 1 and s.finish_reason == "eos"
+
+
+def test_response_drops_only_the_final_end_of_turn_token(tokenizer):
+    engine = RolloutEngine(ScriptedBackend(tokenizer, ["answer<|im_end|>"]))
+    (s,) = engine.generate(["p"], n=1)
+    assert s.text == "answer<|im_end|>" and s.response == "answer"
+    (t,) = RolloutEngine(ScriptedBackend(tokenizer, ["x" * 50])).generate(["p"], 1, SamplingConfig(max_tokens=10))
+    assert t.finish_reason == "length" and t.response == t.text == "x" * 10

@@ -42,6 +42,7 @@ class DataConfig:
     train_size: int = field(default=512, metadata={"help": "synthetic: training records"})
     eval_size: int = field(default=64, metadata={"help": "evaluation records (before and after training)"})
     shots: int = field(default=1, metadata={"help": "worked examples shown as prior turns"})
+    tool_format: str = field(default="json", metadata={"help": "tools in the prompt: json (full schema) or compact"})
     distractors: int = field(default=1, metadata={"help": "synthetic: extra tools per record"})
     seed: int = field(default=0, metadata={"help": "data seed"})
 
@@ -122,6 +123,7 @@ class Config:
             ("algo.scale", self.algo.scale in ("group", "batch", "none"), "group, batch or none"),
             ("algo.agg", self.algo.agg in ("token-mean", "seq-mean-token-mean", "seq-mean-token-sum-norm"), "known"),
             ("algo.lr", self.algo.lr > 0, "> 0"),
+            ("data.tool_format", self.data.tool_format in ("json", "compact"), "json or compact"),
             ("model.dtype", self.model.dtype in ("float32", "bfloat16"), "float32 or bfloat16"),
             ("train.steps", self.train.steps >= 0, ">= 0"),
             ("train.prompts_per_step", self.train.prompts_per_step >= 1, ">= 1"),

@@ -130,7 +130,7 @@ class Trainer:
     # ----- rollouts and rewards -----------------------------------------------------------------------------
     def prompt_ids(self, record: Record) -> list[int]:
         if record.id not in self._prompt_cache:
-            text = render_prompt(record, self.tokenizer, shots=self.shots)
+            text = render_prompt(record, self.tokenizer, shots=self.shots, tool_format=self.cfg.data.tool_format)
             self._prompt_cache[record.id] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         return self._prompt_cache[record.id]
 
@@ -150,7 +150,7 @@ class Trainer:
         if not records:
             return {}
         samples = self.generate(records, 1, self.sampling(0, greedy=True))
-        results = [score(s.text, r, self.cfg.reward) for s, r in zip(samples, records)]
+        results = [score(s.response, r, self.cfg.reward) for s, r in zip(samples, records)]
         return {"accuracy": sum(x.score for x in results) / len(results),
                 "format_ok": sum(not x.reason.startswith("format") for x in results) / len(results)}  # fmt: skip
 
@@ -171,7 +171,7 @@ class Trainer:
                 target = self.tokenizer(sft_target(r, think=""), add_special_tokens=False)["input_ids"]
                 groups.append((r, [target + [self.tokenizer.eos_token_id]], None, None, None))
         else:
-            rewards = torch.tensor([[score(s.text, r, cfg.reward).score for s in samples[i * n : (i + 1) * n]]
+            rewards = torch.tensor([[score(s.response, r, cfg.reward).score for s in samples[i * n : (i + 1) * n]]
                                     for i, r in enumerate(records)])  # fmt: skip
             for r, row in zip(records, rewards.tolist()):
                 self.curriculum.update(r.id, row)
@@ -189,7 +189,7 @@ class Trainer:
         stats = self._update(groups) if groups else {}
         metrics.update(stats, time_update=time.perf_counter() - t1)
         self.step += 1
-        metrics["samples"] = [{"id": records[k // n].id, "completion": s.text} for k, s in enumerate(samples)][
+        metrics["samples"] = [{"id": records[k // n].id, "completion": s.response} for k, s in enumerate(samples)][
             : cfg.train.samples_to_log
         ]
         return metrics

@@ -67,7 +67,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
             else:
                 prompts = [render_prompt(r, tok) for r in batch]
             for s in engine.generate(prompts, a.n, sampling, env=env):
-                row = {"id": batch[s.prompt_index].id, "sample": s.sample_index, "completion": s.text,
+                row = {"id": batch[s.prompt_index].id, "sample": s.sample_index, "completion": s.response,
                        "finish_reason": s.finish_reason, "truncated": s.truncated, "tool_rounds": s.tool_rounds,
                        "completion_tokens": len(s.completion_ids)}  # fmt: skip
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -40,6 +40,7 @@ class Sample:
     logprobs: list[float] = field(default_factory=list)
     mask: list[int] = field(default_factory=list)
     text: str = ""
+    response: str = ""  # ``text`` without the final end-of-sequence token: what rewards read
     finish_reason: str = ""  # "eos", "length", "max_turns", "done"
     truncated: bool = False
     tool_rounds: int = 0
@@ -53,6 +54,7 @@ class Sample:
         return {
             "prompt_index": self.prompt_index, "sample_index": self.sample_index, "prompt_ids": self.prompt_ids,
             "completion_ids": self.completion_ids, "logprobs": self.logprobs, "mask": self.mask, "text": self.text,
+            "response": self.response,
             "finish_reason": self.finish_reason, "truncated": self.truncated, "tool_rounds": self.tool_rounds,
         }  # fmt: skip
 

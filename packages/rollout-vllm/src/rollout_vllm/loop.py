@@ -56,6 +56,8 @@ def rollout(
                     s.finish_reason, s.truncated = "length", True
                 else:
                     live.append(s)
+    eos = getattr(tok, "eos_token", None)
     for s in samples:
         s.text = tok.decode(s.completion_ids, skip_special_tokens=False)
+        s.response = s.text[: -len(eos)] if eos and s.finish_reason == "eos" and s.text.endswith(eos) else s.text
     return samples

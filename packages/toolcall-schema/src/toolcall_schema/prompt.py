@@ -16,18 +16,36 @@ from .parse import format_completion, format_tool_call
 
 TOOL_N1_SYSTEM_PROMPT = (
     "You are a helpful assistant that can call tools. Answer the user's latest request.\n"
-    "First think step by step inside <think> </think>. Then, if tools should be called, write every call "
-    "inside one <tool_call> </tool_call> block as a JSON list:\n"
-    '<tool_call>\n[{"name": "<tool name>", "arguments": {"<argument>": <value>, ...}}, ...]\n</tool_call>\n'
-    "Use only the listed tools and their parameter names. If no tool fits the request, or required "
-    "information is missing, call nothing: after </think>, reply to the user in plain text."
+    "First think briefly inside <think> </think>. Then, if tools should be called, write every call inside one "
+    "<tool_call> </tool_call> block as a JSON list, for example:\n"
+    '<think>...</think>\n<tool_call>\n[{"name": "tool_name", "arguments": {"argument": "value"}}]\n</tool_call>\n'
+    "Use only the listed tools and their parameter names, with values taken from the request. If no tool fits "
+    "the request, or required information is missing, call nothing: after </think>, reply in plain text."
 )
 
 ToolsPlacement = Literal["auto", "template", "system"]
+ToolFormat = Literal["json", "compact"]
 
 
-def tools_json(record: Record) -> str:
-    return json.dumps([t.to_dict() for t in record.tools], ensure_ascii=False)
+def tools_json(record: Record, tool_format: ToolFormat = "json") -> str:
+    """The record's tools as JSON: full JSON Schemas (``json``) or one line per parameter type (``compact``:
+    ``{"city": "string", "units": "string (celsius|fahrenheit), optional"}``), which small models read better
+    and which keeps prompts short."""
+    if tool_format == "json":
+        return json.dumps([t.to_dict() for t in record.tools], ensure_ascii=False)
+    out = []
+    for t in record.tools:
+        required = set(t.parameters.get("required") or [])
+        params = {}
+        for name, spec in (t.parameters.get("properties") or {}).items():
+            desc = str(spec.get("type", "any")) if isinstance(spec, dict) else "any"
+            if isinstance(spec, dict) and spec.get("enum"):
+                desc += " (" + "|".join(map(str, spec["enum"])) + ")"
+            if name not in required:
+                desc += ", optional"
+            params[name] = desc
+        out.append({"name": t.name, "description": t.description, "parameters": params})
+    return json.dumps(out, ensure_ascii=False)
 
 
 def template_supports_tools(tokenizer: Any) -> bool:
@@ -38,8 +56,8 @@ def template_supports_tools(tokenizer: Any) -> bool:
     return isinstance(template, str) and "tools" in template
 
 
-def _with_tools(record: Record, text: str) -> str:
-    return f"Available tools:\n{tools_json(record)}\n\n{text}"
+def _with_tools(record: Record, text: str, tool_format: ToolFormat) -> str:
+    return f"Available tools:\n{tools_json(record, tool_format)}\n\n{text}"
 
 
 def build_messages(
@@ -49,6 +67,7 @@ def build_messages(
     embed_tools: bool = True,
     native_tool_calls: bool = False,
     shots: Sequence[tuple[Record, str]] = (),
+    tool_format: ToolFormat = "json",
 ) -> list[dict[str, Any]]:
     """The chat messages for ``record``: our system prompt, the record's own system text, worked examples
     (``shots``: (record, gold completion) pairs, shown as earlier turns), then the conversation.
@@ -57,14 +76,14 @@ def build_messages(
     example's and the record's last user turn (every turn then carries its own tools)."""
     system = system_prompt
     if embed_tools and not shots:
-        system += "\n\nAvailable tools:\n" + tools_json(record)
+        system += "\n\nAvailable tools:\n" + tools_json(record, tool_format)
     own_system = [m.content for m in record.messages if m.role == "system" and m.content]
     if own_system:
         system += "\n\n" + "\n".join(own_system)
     out: list[dict[str, Any]] = [{"role": "system", "content": system}]
     for shot, completion in shots:
         question = next((m.content for m in reversed(shot.messages) if m.role == "user"), "")
-        out.append({"role": "user", "content": _with_tools(shot, question) if embed_tools else question})
+        out.append({"role": "user", "content": _with_tools(shot, question, tool_format) if embed_tools else question})
         out.append({"role": "assistant", "content": completion})
     last_user = max((i for i, m in enumerate(record.messages) if m.role == "user"), default=-1)
     for i, m in enumerate(record.messages):
@@ -72,7 +91,7 @@ def build_messages(
             continue
         d: dict[str, Any] = {"role": m.role, "content": m.content}
         if shots and embed_tools and i == last_user:
-            d["content"] = _with_tools(record, m.content)
+            d["content"] = _with_tools(record, m.content, tool_format)
         if m.tool_calls:
             if native_tool_calls:
                 d["tool_calls"] = [
@@ -94,11 +113,17 @@ def render_prompt(
     tools: ToolsPlacement = "auto",
     add_generation_prompt: bool = True,
     shots: Sequence[tuple[Record, str]] = (),
+    tool_format: ToolFormat = "json",
 ) -> str:
     """The prompt text for ``record`` through ``tokenizer.apply_chat_template``."""
     use_template = tools == "template" or (tools == "auto" and template_supports_tools(tokenizer))
     messages = build_messages(
-        record, system_prompt=system_prompt, embed_tools=not use_template, native_tool_calls=use_template, shots=shots
+        record,
+        system_prompt=system_prompt,
+        embed_tools=not use_template,
+        native_tool_calls=use_template,
+        shots=shots,
+        tool_format=tool_format,
     )
     kwargs: dict[str, Any] = {"tokenize": False, "add_generation_prompt": add_generation_prompt}
     if use_template:
