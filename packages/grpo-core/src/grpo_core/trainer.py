@@ -145,12 +145,15 @@ class Trainer:
             module.train(was_training)
 
     def evaluate(self, records: list[Record] | None = None) -> dict[str, float]:
-        """Greedy accuracy (mean reward) on held-out records."""
+        """Greedy accuracy (Tool-N1's binary reward under the configured matching) on held-out records."""
         records = records if records is not None else self.eval_records
         if not records:
             return {}
         samples = self.generate(records, 1, self.sampling(0, greedy=True))
-        results = [score(s.response, r, self.cfg.reward) for s, r in zip(samples, records)]
+        judge = self.cfg.reward.replace(
+            reward="binary"
+        )  # accuracy: right calls in the right format, whatever we train on
+        results = [score(s.response, r, judge) for s, r in zip(samples, records)]
         return {"accuracy": sum(x.score for x in results) / len(results),
                 "format_ok": sum(not x.reason.startswith("format") for x in results) / len(results)}  # fmt: skip
 

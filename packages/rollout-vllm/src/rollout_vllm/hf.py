@@ -36,33 +36,47 @@ class HFBackend:
     def generate_step(
         self, prompts: list[list[int]], sampling: SamplingConfig, stop: list[str], max_new: list[int]
     ) -> list[StepOutput]:
-        if not prompts:
-            return []
-        width = max(len(p) for p in prompts)
-        ids = torch.full((len(prompts), width), self.pad_id, dtype=torch.long)
-        attn = torch.zeros_like(ids)
-        for i, p in enumerate(prompts):  # left padding
-            ids[i, width - len(p) :] = torch.tensor(p, dtype=torch.long)
-            attn[i, width - len(p) :] = 1
+        """Rows sharing a prompt (a GRPO group) are prefilled once: the prompt's KV cache is computed a single
+        time and repeated for every sample, instead of re-encoding the prompt per sample."""
+        results: list[StepOutput | None] = [None] * len(prompts)
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for i, p in enumerate(prompts):
+            groups.setdefault(tuple(p), []).append(i)
+        for key, rows in groups.items():
+            outs = self._generate_group(list(key), len(rows), sampling, stop, [max_new[i] for i in rows])
+            for i, out in zip(rows, outs):
+                results[i] = out
+        return results  # type: ignore[return-value]
+
+    def _generate_group(self, prompt: list[int], k: int, sampling: SamplingConfig, stop: list[str],
+                        max_new: list[int]) -> list[StepOutput]:  # fmt: skip
+        from transformers import DynamicCache
+
+        ids = torch.tensor([prompt], dtype=torch.long, device=self.device)
+        cache = None
+        if len(prompt) > 1:
+            cache = DynamicCache(config=self.model.config)
+            self.model(input_ids=ids[:, :-1], past_key_values=cache, use_cache=True)
+            if k > 1:
+                cache.batch_repeat_interleave(k)
         greedy = sampling.temperature <= 0
         kwargs = dict(do_sample=not greedy, max_new_tokens=max(max_new), output_logits=True,
                       return_dict_in_generate=True, pad_token_id=self.pad_id, eos_token_id=self.eos_ids)  # fmt: skip
         if not greedy:
             kwargs.update(temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k or None)
-            torch.manual_seed(sampling.seed)
+            torch.manual_seed(sampling.seed + len(prompt))
         else:
             kwargs.update(temperature=None, top_p=None, top_k=None)
         if stop:
             kwargs.update(stop_strings=list(stop), tokenizer=self.tokenizer)
-        out = self.model.generate(input_ids=ids.to(self.device), attention_mask=attn.to(self.device), **kwargs)
-        new = out.sequences[:, width:].cpu()
+        batch = ids.expand(k, -1)
+        out = self.model.generate(input_ids=batch, attention_mask=torch.ones_like(batch), past_key_values=cache,
+                                  **kwargs)  # fmt: skip
+        new = out.sequences[:, len(prompt) :].cpu()
         logits = torch.stack(out.logits, dim=1).float().cpu()
         temp = sampling.temperature if not greedy else 1.0
         logprobs = torch.log_softmax(logits / temp, dim=-1).gather(-1, new.unsqueeze(-1)).squeeze(-1)
-        results = []
-        for i in range(len(prompts)):
-            results.append(self._cut(new[i].tolist(), logprobs[i].tolist(), stop, max_new[i]))
-        return results
+        return [self._cut(new[i].tolist(), logprobs[i].tolist(), stop, max_new[i]) for i in range(k)]
 
     def _cut(self, ids: list[int], lps: list[float], stop: list[str], limit: int) -> StepOutput:
         """Trim one row at its first EOS, the token completing a stop marker, or its own length cap."""
