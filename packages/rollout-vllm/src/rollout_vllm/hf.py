@@ -42,11 +42,49 @@ class HFBackend:
         groups: dict[tuple[int, ...], list[int]] = {}
         for i, p in enumerate(prompts):
             groups.setdefault(tuple(p), []).append(i)
-        for key, rows in groups.items():
-            outs = self._generate_group(list(key), len(rows), sampling, stop, [max_new[i] for i in rows])
-            for i, out in zip(rows, outs):
+        singles = [rows[0] for rows in groups.values() if len(rows) == 1]
+        if singles:  # distinct prompts (evaluation, multi-turn continuations): one left-padded batch
+            outs = self._generate_batch([prompts[i] for i in singles], sampling, stop, [max_new[i] for i in singles])
+            for i, out in zip(singles, outs):
                 results[i] = out
+        for key, rows in groups.items():
+            if len(rows) > 1:
+                outs = self._generate_group(list(key), len(rows), sampling, stop, [max_new[i] for i in rows])
+                for i, out in zip(rows, outs):
+                    results[i] = out
         return results  # type: ignore[return-value]
+
+    def _generate_kwargs(self, sampling: SamplingConfig, stop: list[str], max_new: int, seed: int) -> dict:
+        greedy = sampling.temperature <= 0
+        kwargs = dict(do_sample=not greedy, max_new_tokens=max_new, output_logits=True, return_dict_in_generate=True,
+                      pad_token_id=self.pad_id, eos_token_id=self.eos_ids)  # fmt: skip
+        if greedy:
+            kwargs.update(temperature=None, top_p=None, top_k=None)
+        else:
+            kwargs.update(temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k or None)
+            torch.manual_seed(seed)
+        if stop:
+            kwargs.update(stop_strings=list(stop), tokenizer=self.tokenizer)
+        return kwargs
+
+    def _finish(self, out, width: int, sampling: SamplingConfig, stop: list[str], max_new: list[int]):
+        new = out.sequences[:, width:].cpu()
+        logits = torch.stack(out.logits, dim=1).float().cpu()
+        temp = sampling.temperature if sampling.temperature > 0 else 1.0
+        logprobs = torch.log_softmax(logits / temp, dim=-1).gather(-1, new.unsqueeze(-1)).squeeze(-1)
+        return [self._cut(new[i].tolist(), logprobs[i].tolist(), stop, max_new[i]) for i in range(new.shape[0])]
+
+    def _generate_batch(self, prompts: list[list[int]], sampling: SamplingConfig, stop: list[str],
+                        max_new: list[int]) -> list[StepOutput]:  # fmt: skip
+        width = max(len(p) for p in prompts)
+        ids = torch.full((len(prompts), width), self.pad_id, dtype=torch.long)
+        attn = torch.zeros_like(ids)
+        for i, p in enumerate(prompts):  # left padding
+            ids[i, width - len(p) :] = torch.tensor(p, dtype=torch.long)
+            attn[i, width - len(p) :] = 1
+        kwargs = self._generate_kwargs(sampling, stop, max(max_new), sampling.seed)
+        out = self.model.generate(input_ids=ids.to(self.device), attention_mask=attn.to(self.device), **kwargs)
+        return self._finish(out, width, sampling, stop, max_new)
 
     def _generate_group(self, prompt: list[int], k: int, sampling: SamplingConfig, stop: list[str],
                         max_new: list[int]) -> list[StepOutput]:  # fmt: skip
@@ -59,24 +97,11 @@ class HFBackend:
             self.model(input_ids=ids[:, :-1], past_key_values=cache, use_cache=True)
             if k > 1:
                 cache.batch_repeat_interleave(k)
-        greedy = sampling.temperature <= 0
-        kwargs = dict(do_sample=not greedy, max_new_tokens=max(max_new), output_logits=True,
-                      return_dict_in_generate=True, pad_token_id=self.pad_id, eos_token_id=self.eos_ids)  # fmt: skip
-        if not greedy:
-            kwargs.update(temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k or None)
-            torch.manual_seed(sampling.seed + len(prompt))
-        else:
-            kwargs.update(temperature=None, top_p=None, top_k=None)
-        if stop:
-            kwargs.update(stop_strings=list(stop), tokenizer=self.tokenizer)
+        kwargs = self._generate_kwargs(sampling, stop, max(max_new), sampling.seed + len(prompt))
         batch = ids.expand(k, -1)
         out = self.model.generate(input_ids=batch, attention_mask=torch.ones_like(batch), past_key_values=cache,
                                   **kwargs)  # fmt: skip
-        new = out.sequences[:, len(prompt) :].cpu()
-        logits = torch.stack(out.logits, dim=1).float().cpu()
-        temp = sampling.temperature if not greedy else 1.0
-        logprobs = torch.log_softmax(logits / temp, dim=-1).gather(-1, new.unsqueeze(-1)).squeeze(-1)
-        return [self._cut(new[i].tolist(), logprobs[i].tolist(), stop, max_new[i]) for i in range(k)]
+        return self._finish(out, len(prompt), sampling, stop, max_new)
 
     def _cut(self, ids: list[int], lps: list[float], stop: list[str], limit: int) -> StepOutput:
         """Trim one row at its first EOS, the token completing a stop marker, or its own length cap."""
