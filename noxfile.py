@@ -23,6 +23,12 @@ SMOKE = {
         "assert score('<think>x</think>no call', Record('a', 's', [], [Message('user', 'q')], [])).score == 1.0;"
         "from toolcall_reward.code_interpreter import answers_equal; assert answers_equal('0.5', '1/2')"
     ),
+    "grpo-core": (
+        "from grpo_core.config import load; c = load('quickstart', ['train.steps=1']); assert c.train.steps == 1;"
+        "from grpo_core.logprobs import token_logprobs; import torch;"
+        "h, w = torch.randn(3, 4), torch.randn(10, 4); t = torch.tensor([1, 2, 3]);"
+        "assert torch.allclose(token_logprobs(h, w, t), torch.log_softmax(h @ w.T, -1)[range(3), t], atol=1e-5)"
+    ),
     "rollout-vllm": (
         "from rollout_vllm.sandbox import Sandbox; r = Sandbox().run('print(6 * 7)'); assert r.stdout == '42\\n', r;"
         "from rollout_vllm import cli; cli.build_parser()"

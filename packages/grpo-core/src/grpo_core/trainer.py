@@ -189,7 +189,7 @@ class Trainer:
                     groups.append((r, [s.completion_ids for s in grp], [s.logprobs for s in grp],
                                    [s.mask for s in grp], adv[i]))  # fmt: skip
         t1 = time.perf_counter()
-        stats = self._update(groups) if groups else {}
+        stats = self._update(groups) if groups or self.ds is not None else {}
         metrics.update(stats, time_update=time.perf_counter() - t1)
         self.step += 1
         metrics["samples"] = [{"id": records[k // n].id, "completion": s.response} for k, s in enumerate(samples)][
@@ -220,35 +220,45 @@ class Trainer:
                          entropy_coef=cfg.entropy_coef, agg=cfg.agg, max_len=self.cfg.rollout.max_tokens)  # fmt: skip
 
     def _update(self, groups) -> dict[str, float]:
+        """``updates_per_batch`` optimizer steps over the kept groups. Under DeepSpeed every rank makes the same
+        number of backward calls (one per step, a zero loss where a rank kept no group) so the gradient
+        all-reduces line up."""
         algo = self.cfg.algo
         module = self._module()
         module.train()
         chunks = [groups[i :: algo.updates_per_batch] for i in range(algo.updates_per_batch)]
         totals: dict[str, float] = {}
         losses = []
-        for part in (c for c in chunks if c):
+        for part in chunks:
+            if self.ds is None and not part:
+                continue
             if self.ds is None:
                 self.optimizer.zero_grad(set_to_none=True)
+            total = None
             for g in part:
                 loss, stats = self._group_loss(*g)
                 loss = loss / len(part)
-                if self.ds is not None:
-                    self.ds.backward(loss)
-                else:
-                    loss.backward()
                 losses.append(loss.item() * len(part))
                 for k, v in stats.items():
                     totals[k] = totals.get(k, 0.0) + v / len(groups)
+                if self.ds is None:
+                    loss.backward()  # group by group: only one group's activations alive at a time
+                else:
+                    total = loss if total is None else total + loss
             if self.ds is not None:
+                if total is None:  # nothing to learn on this rank: a zero loss keeps the collectives in step
+                    total = sum(p.sum() * 0.0 for p in module.parameters() if p.requires_grad)
+                self.ds.backward(total)
                 self.ds.step()
             else:
                 if algo.max_grad_norm:
-                    totals["grad_norm"] = float(torch.nn.utils.clip_grad_norm_(
-                        [p for p in module.parameters() if p.requires_grad], algo.max_grad_norm))  # fmt: skip
+                    params = [p for p in module.parameters() if p.requires_grad]
+                    totals["grad_norm"] = float(torch.nn.utils.clip_grad_norm_(params, algo.max_grad_norm))
                 self.optimizer.step()
         if self.cfg.rollout.backend == "vllm":
             self.engine.update_weights((k, v.detach()) for k, v in module.named_parameters())
-        totals["loss"] = sum(losses) / len(losses)
+        if losses:
+            totals["loss"] = sum(losses) / len(losses)
         return totals
 
     # ----- checkpoints --------------------------------------------------------------------------------------
