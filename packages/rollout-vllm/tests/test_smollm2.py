@@ -38,28 +38,42 @@ def python_prompts(tok):
     ]
 
 
+def _runs(mask: list[int], value: int) -> list[tuple[int, int]]:
+    runs, k = [], 0
+    while k < len(mask):
+        if mask[k] == value:
+            j = k
+            while j < len(mask) and mask[j] == value:
+                j += 1
+            runs.append((k, j))
+            k = j
+        else:
+            k += 1
+    return runs
+
+
 def check_masks(tok, samples):
-    """Re-tokenising prompt + completion gives the ids; mask-0 runs are exactly the spliced outputs."""
+    """Mask-0 runs are exactly the spliced outputs (one per round, right after the model's output fence), and
+    re-tokenising prompt + completion gives the ids back whenever the model's own segments are canonical
+    tokenisations (a sampler may emit a non-canonical split, e.g. "ab" as "a"+"b", which no text round trip
+    can reproduce; splicing never introduces one). Returns how many samples were checked end to end."""
+    checked = 0
     for s in samples:
-        assert tok(tok.decode(s.prompt_ids) + s.text, add_special_tokens=False)["input_ids"] == (
-            s.prompt_ids + s.completion_ids
-        )
-        runs, k = [], 0
-        while k < len(s.mask):
-            if s.mask[k] == 0:
-                j = k
-                while j < len(s.mask) and s.mask[j] == 0:
-                    j += 1
-                runs.append((k, j))
-                k = j
-            else:
-                k += 1
-        assert len(runs) == s.tool_rounds
-        for a, b in runs:
+        zero = _runs(s.mask, 0)
+        assert len(zero) == s.tool_rounds
+        for a, b in zero:
             before = tok.decode(s.completion_ids[:a])
             observation = tok.decode(s.completion_ids[a:b])
             assert before.endswith("```output") and observation.startswith("\n")
             assert observation.endswith("```\n") or b == len(s.mask)
+            assert tok(observation, add_special_tokens=False)["input_ids"] == s.completion_ids[a:b]
+        generated = [s.completion_ids[a:b] for a, b in _runs(s.mask, 1)]
+        if all(tok(tok.decode(g), add_special_tokens=False)["input_ids"] == g for g in generated):
+            assert tok(tok.decode(s.prompt_ids) + s.text, add_special_tokens=False)["input_ids"] == (
+                s.prompt_ids + s.completion_ids
+            )
+            checked += 1
+    return checked
 
 
 def test_multi_turn_python_tool_use_with_exact_masks():
@@ -73,6 +87,6 @@ def test_multi_turn_python_tool_use_with_exact_masks():
         python_prompts(backend.tokenizer), 2, SamplingConfig(temperature=0.7, max_tokens=160, seed=1)
     )
     assert sum(s.tool_rounds for s in samples) >= 2, [s.text for s in samples]
-    check_masks(backend.tokenizer, samples)
+    assert check_masks(backend.tokenizer, samples) >= len(samples) // 2
     ran = [s for s in samples if "print(123 * 45)" in s.text]
     assert all("```output\n5535\n```" in s.text for s in ran)
