@@ -10,7 +10,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from toolcall_schema import RecordError, read_jsonl
-from toolcall_schema.io import atomic_write
+from toolcall_schema.io import atomic_write, json_lines
 from tqdm import tqdm
 
 from .config import RewardConfig
@@ -22,13 +22,7 @@ def read_completions(path: Path) -> list[tuple[str, str]]:
     (or ``text``); several completions may share an id."""
     out = []
     with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as e:
-                raise RecordError(f"line {lineno} is not valid JSON: {e}", source=str(path)) from None
+        for lineno, row in json_lines(f, str(path)):
             rid = row.get("id", row.get("record_id")) if isinstance(row, dict) else None
             text = row.get("completion", row.get("text")) if isinstance(row, dict) else None
             if not isinstance(rid, str) or not isinstance(text, str):

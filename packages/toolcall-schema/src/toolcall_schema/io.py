@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .converters import CONVERTERS
+from .converters._common import json_lines
 from .model import Record
 from .validate import RecordError, validate_record
 
@@ -129,13 +130,7 @@ def read_jsonl(path: str | Path, *, validate: bool = True) -> Iterator[Record]:
     """Records from our JSONL; a bad line raises :class:`RecordError` naming the file and line."""
     path = Path(path)
     with path.open("r", encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-            except ValueError as e:
-                raise RecordError(f"line {lineno} is not valid JSON: {e}", source=str(path)) from None
+        for lineno, d in json_lines(f, str(path)):
             if validate:
                 try:
                     validate_record(d)

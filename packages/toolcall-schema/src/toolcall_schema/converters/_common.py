@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ..model import Record
 from ..validate import RecordError
@@ -50,13 +50,21 @@ def read_json_items(path: Path) -> Iterator[Any]:
                 raise RecordError(f"not valid JSON: {e}", source=str(path)) from None
             yield from data
             return
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                yield json.loads(line)
-            except ValueError as e:
-                raise RecordError(f"line {lineno} is not valid JSON: {e}", source=str(path)) from None
+        for _, item in json_lines(f, str(path)):
+            yield item
+
+
+def json_lines(f: TextIO, source: str) -> Iterator[tuple[int, Any]]:
+    """(line number, value) for each non-blank line of an open JSON Lines file; a bad line raises
+    :class:`RecordError` naming the file and the line."""
+    for lineno, line in enumerate(f, 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as e:
+            raise RecordError(f"line {lineno} is not valid JSON: {e}", source=source) from None
+        yield lineno, value
 
 
 def json_field(raw: dict[str, Any], key: str, expect: type | tuple[type, ...]) -> Any:
