@@ -33,6 +33,12 @@ SMOKE = {
         "from rollout_vllm.sandbox import Sandbox; r = Sandbox().run('print(6 * 7)'); assert r.stdout == '42\\n', r;"
         "from rollout_vllm import cli; cli.build_parser()"
     ),
+    "bench-eval": (
+        "from bench_eval import cli, get_benchmark; cli.build_parser(); import random;"
+        "from bench_eval.mathcode import big_values; q, a = big_values('Buy 4 packs of 8.', 'x <<4*8=32>>32 #### 32',"
+        " random.Random(0)); assert '8' not in q.split() and float(a) > 0, (q, a);"
+        "b, cats = get_benchmark('bfcl:irrelevance'); assert cats == ['irrelevance']"
+    ),
 }
 
 

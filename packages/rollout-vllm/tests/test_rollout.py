@@ -202,3 +202,22 @@ def test_response_drops_only_the_final_end_of_turn_token(tokenizer):
     assert s.text == "answer<|im_end|>" and s.response == "answer"
     (t,) = RolloutEngine(ScriptedBackend(tokenizer, ["x" * 50])).generate(["p"], 1, SamplingConfig(max_tokens=10))
     assert t.finish_reason == "length" and t.response == t.text == "x" * 10
+
+
+def test_hf_shared_prefix_batch_equals_one_prompt_at_a_time(hf, tokenizer, tiny_model):
+    """Prompts sharing a long prefix but with tails of different lengths, two samples each: one batch that
+    encodes the prefix once must give each prompt exactly what generating it alone gives."""
+    prefix = tokenizer("a long shared system prompt with worked examples: ", add_special_tokens=False)["input_ids"]
+    tails = ["x", "a longer user turn here", "mid tail"]
+    prompts = [prefix + tokenizer(t, add_special_tokens=False)["input_ids"] for t in tails]
+    greedy = SamplingConfig(temperature=0.0, max_tokens=10)
+    together = hf.generate_step([p for p in prompts for _ in range(2)], greedy, [], [10] * 6)
+    for j, p in enumerate(prompts):
+        (alone,) = hf.generate_step([p], greedy, [], [10])
+        for out in together[2 * j : 2 * j + 2]:
+            assert out.ids == alone.ids
+            assert max(abs(a - b) for a, b in zip(out.logprobs, alone.logprobs)) < 1e-4
+        with torch.no_grad():
+            logits = tiny_model(torch.tensor([p + alone.ids])).logits[0, len(p) - 1 : -1]
+            ref = torch.log_softmax(logits, -1).gather(-1, torch.tensor(alone.ids)[:, None]).squeeze(-1)
+        assert torch.allclose(torch.tensor(alone.logprobs), ref, atol=1e-4)

@@ -36,23 +36,58 @@ class HFBackend:
     def generate_step(
         self, prompts: list[list[int]], sampling: SamplingConfig, stop: list[str], max_new: list[int]
     ) -> list[StepOutput]:
-        """Rows sharing a prompt (a GRPO group) are prefilled once: the prompt's KV cache is computed a single
-        time and repeated for every sample, instead of re-encoding the prompt per sample."""
-        results: list[StepOutput | None] = [None] * len(prompts)
-        groups: dict[tuple[int, ...], list[int]] = {}
+        """All rows decode in one batch, and shared work is done once: the prefix every prompt starts with
+        (system prompt, worked examples) is encoded a single time, each distinct prompt's remainder once, and
+        the resulting KV cache is repeated for every sample of a group instead of re-encoding the prompt."""
+        rows_of: dict[tuple[int, ...], list[int]] = {}
         for i, p in enumerate(prompts):
-            groups.setdefault(tuple(p), []).append(i)
-        singles = [rows[0] for rows in groups.values() if len(rows) == 1]
-        if singles:  # distinct prompts (evaluation, multi-turn continuations): one left-padded batch
-            outs = self._generate_batch([prompts[i] for i in singles], sampling, stop, [max_new[i] for i in singles])
-            for i, out in zip(singles, outs):
+            rows_of.setdefault(tuple(p), []).append(i)
+        by_size: dict[int, list[tuple[int, ...]]] = {}  # one batch per group size (GRPO groups are all n)
+        for key, rows in rows_of.items():
+            by_size.setdefault(len(rows), []).append(key)
+        results: list[StepOutput | None] = [None] * len(prompts)
+        for k, keys in by_size.items():
+            rows = [i for key in keys for i in rows_of[key]]
+            outs = self._generate_shared([list(key) for key in keys], k, sampling, stop, [max_new[i] for i in rows])
+            for i, out in zip(rows, outs):
                 results[i] = out
-        for key, rows in groups.items():
-            if len(rows) > 1:
-                outs = self._generate_group(list(key), len(rows), sampling, stop, [max_new[i] for i in rows])
-                for i, out in zip(rows, outs):
-                    results[i] = out
         return results  # type: ignore[return-value]
+
+    def _generate_shared(self, prompts: list[list[int]], k: int, sampling: SamplingConfig, stop: list[str],
+                         max_new: list[int]) -> list[StepOutput]:  # fmt: skip
+        """``k`` samples of each distinct prompt. Each prompt is laid out as [common prefix | padding | own
+        tail]; positions come from the attention mask, so padding in the middle changes nothing."""
+        from transformers import DynamicCache
+
+        m = len(prompts)
+        shared = _common_prefix_len(prompts)
+        p = min(shared, min(len(x) for x in prompts) - 1)  # generate needs one uncached token per prompt
+        tails = [x[p:] for x in prompts]
+        width = max(len(t) for t in tails)
+        ids = torch.full((m, p + width), self.pad_id, dtype=torch.long)
+        attn = torch.zeros_like(ids)
+        for j, t in enumerate(tails):
+            ids[j, :p] = torch.tensor(prompts[0][:p], dtype=torch.long)
+            ids[j, p + width - len(t) :] = torch.tensor(t, dtype=torch.long)
+            attn[j, :p] = 1
+            attn[j, p + width - len(t) :] = 1
+        ids, attn = ids.to(self.device), attn.to(self.device)
+        cache = DynamicCache(config=self.model.config)
+        if p > 0:  # the common prefix, once
+            self.model(input_ids=ids[:1, :p], past_key_values=cache, use_cache=True)
+            if m > 1:
+                cache.batch_repeat_interleave(m)
+        if width > 1:  # each distinct tail but its last token, once
+            mask = attn[:, : p + width - 1]
+            positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, p:]
+            self.model(input_ids=ids[:, p : p + width - 1], attention_mask=mask, position_ids=positions,
+                       past_key_values=cache, use_cache=True)  # fmt: skip
+        if k > 1:
+            cache.batch_repeat_interleave(k)
+        kwargs = self._generate_kwargs(sampling, stop, max(max_new), sampling.seed)
+        out = self.model.generate(input_ids=ids.repeat_interleave(k, 0), attention_mask=attn.repeat_interleave(k, 0),
+                                  past_key_values=cache if cache.get_seq_length() else None, **kwargs)  # fmt: skip
+        return self._finish(out, p + width, sampling, stop, max_new)
 
     def _generate_kwargs(self, sampling: SamplingConfig, stop: list[str], max_new: int, seed: int) -> dict:
         greedy = sampling.temperature <= 0
@@ -73,35 +108,6 @@ class HFBackend:
         temp = sampling.temperature if sampling.temperature > 0 else 1.0
         logprobs = torch.log_softmax(logits / temp, dim=-1).gather(-1, new.unsqueeze(-1)).squeeze(-1)
         return [self._cut(new[i].tolist(), logprobs[i].tolist(), stop, max_new[i]) for i in range(new.shape[0])]
-
-    def _generate_batch(self, prompts: list[list[int]], sampling: SamplingConfig, stop: list[str],
-                        max_new: list[int]) -> list[StepOutput]:  # fmt: skip
-        width = max(len(p) for p in prompts)
-        ids = torch.full((len(prompts), width), self.pad_id, dtype=torch.long)
-        attn = torch.zeros_like(ids)
-        for i, p in enumerate(prompts):  # left padding
-            ids[i, width - len(p) :] = torch.tensor(p, dtype=torch.long)
-            attn[i, width - len(p) :] = 1
-        kwargs = self._generate_kwargs(sampling, stop, max(max_new), sampling.seed)
-        out = self.model.generate(input_ids=ids.to(self.device), attention_mask=attn.to(self.device), **kwargs)
-        return self._finish(out, width, sampling, stop, max_new)
-
-    def _generate_group(self, prompt: list[int], k: int, sampling: SamplingConfig, stop: list[str],
-                        max_new: list[int]) -> list[StepOutput]:  # fmt: skip
-        from transformers import DynamicCache
-
-        ids = torch.tensor([prompt], dtype=torch.long, device=self.device)
-        cache = None
-        if len(prompt) > 1:
-            cache = DynamicCache(config=self.model.config)
-            self.model(input_ids=ids[:, :-1], past_key_values=cache, use_cache=True)
-            if k > 1:
-                cache.batch_repeat_interleave(k)
-        kwargs = self._generate_kwargs(sampling, stop, max(max_new), sampling.seed + len(prompt))
-        batch = ids.expand(k, -1)
-        out = self.model.generate(input_ids=batch, attention_mask=torch.ones_like(batch), past_key_values=cache,
-                                  **kwargs)  # fmt: skip
-        return self._finish(out, len(prompt), sampling, stop, max_new)
 
     def _cut(self, ids: list[int], lps: list[float], stop: list[str], limit: int) -> StepOutput:
         """Trim one row at its first EOS, the token completing a stop marker, or its own length cap."""
@@ -145,3 +151,11 @@ def _eos_ids(model, tokenizer) -> list[int]:
     if tokenizer.eos_token_id is not None and tokenizer.eos_token_id not in ids:
         ids.append(tokenizer.eos_token_id)
     return ids
+
+
+def _common_prefix_len(prompts: list[list[int]]) -> int:
+    first, n = prompts[0], min(len(x) for x in prompts)
+    for i in range(n):
+        if any(x[i] != first[i] for x in prompts[1:]):
+            return i
+    return n

@@ -1,17 +1,20 @@
-"""Our ``bfcl`` matcher against BFCL's official ast_checker (from the bfcl-eval package) on every entry of
-the ten scored categories: the gold answer and systematic perturbations of it."""
+"""Our ``bfcl`` matcher (what ``bench-eval`` scores BFCL with) against BFCL's official ast_checker (from the
+bfcl-eval package) on every entry of the ten scored categories: the gold answer and systematic perturbations."""
 
 from __future__ import annotations
 
 import copy
-import sys
-import types
+import json
 from functools import cache
 
 import pytest
+from bench_eval.bfcl import KNOWN_QUIRKS
+from bench_eval.cli import main
+from bench_eval.official import ast_checker as official_checker
 from toolcall_reward.bfcl import match_bfcl
-from toolcall_schema import ToolCall, convert_file
-from toolcall_schema.converters.bfcl import bfcl_category_path, first_arguments, read_json_items
+from toolcall_schema import ToolCall, convert_file, format_completion
+from toolcall_schema.callsyntax import format_calls
+from toolcall_schema.converters.bfcl import bfcl_category_path, category_of, first_arguments, read_json_items
 
 pytest.importorskip("bfcl_eval", reason="bfcl-eval is not installed")
 
@@ -21,28 +24,8 @@ CATEGORIES = [
 ]  # fmt: skip
 
 
-@cache
-def official():
-    """BFCL's ast_checker, importable once its model registry (which pulls every API client) is stubbed."""
-
-    class _Cfg:
-        underscore_to_dot = False
-
-    class _Mapping(dict):
-        def __missing__(self, key):
-            return _Cfg()
-
-    stub = types.ModuleType("bfcl_eval.constants.model_config")
-    stub.MODEL_CONFIG_MAPPING = _Mapping()
-    sys.modules.setdefault("bfcl_eval.constants.model_config", stub)
-    from bfcl_eval.constants.enums import Language
-    from bfcl_eval.eval_checker.ast_eval.ast_checker import ast_checker
-
-    return ast_checker, Language
-
-
 def official_verdict(raw_functions, calls, ground_truth, language, category) -> bool:
-    ast_checker, Language = official()
+    ast_checker, Language = official_checker()
     lang = {"python": Language.PYTHON, "java": Language.JAVA, "javascript": Language.JAVASCRIPT}[language]
     output = [{c.name: copy.deepcopy(c.arguments)} for c in calls]
     try:
@@ -168,20 +151,6 @@ def test_optimal_mode_differs_only_where_first_fit_pairing_fails(category, capsy
         print(f"\n{category}: {len(listed)} greedy/optimal disagreements" + "".join(f"\n  {x}" for x in listed))
 
 
-# Entries whose possible answers no output can satisfy under the official checker (it rejects our gold too).
-KNOWN_QUIRKS = {
-    "simple_java_36": "ArrayList items typed 'any' are read as strings, but the possible answer holds 42 and true",
-    "simple_java_64": "HashMap possible answer is a plain dict whose values are not lists of alternatives",
-    "simple_java_65": "ArrayList items typed 'any' are read as strings, but the possible answer holds true",
-    "parallel_multiple_26": "possible answer passes 'type', which is a nested property, not a parameter",
-    "live_simple_106-63-0": "required parameters whose list of acceptable values is empty",
-    "live_simple_112-68-0": "required parameters whose list of acceptable values is empty",
-    "live_multiple_507-149-4": "required 'origin_airport' accepts only '' (omitted)",
-    "live_multiple_862-181-3": "possible answer uses '_from' where the function declares 'from'",
-    "live_multiple_964-207-0": "a required parameter is missing from the possible answer",
-}
-
-
 def test_gold_answers_pass_except_known_quirks():
     failing = {}
     for category in CATEGORIES:
@@ -198,3 +167,57 @@ def test_gold_answers_pass_except_known_quirks():
 
 def test_first_arguments_helper_is_the_converters():
     assert first_arguments({"a": ["", 1], "b": [2, 3]}, None) == {"b": 2}
+
+
+def gold_output(record, python_syntax: bool) -> str:
+    """The gold answer as a model would write it: Tool-N1 JSON, or BFCL's plain Python call list."""
+    cat = record.meta["category"]
+    if cat in ("irrelevance", "live_irrelevance"):
+        return "<think>No tool fits.</think>\nI cannot help with that using these tools."
+    if cat == "live_relevance":
+        return format_completion([ToolCall(record.tools[0].name, {})], think="ok")
+    if python_syntax:
+        return format_calls(record.answer)
+    return format_completion(record.answer, think="gold")
+
+
+@pytest.mark.parametrize("python_syntax", [False, True], ids=["tool_n1_json", "python_calls"])
+def test_score_gives_100_percent_on_gold_except_known_quirks(tmp_path, capsys, python_syntax):
+    """Every BFCL single-turn category through `bench-eval score`: only the listed quirks fail."""
+    cats = [c for c in ("simple_python", "simple_java", "simple_javascript", "multiple", "parallel",
+                        "parallel_multiple", "live_simple", "live_multiple", "live_parallel",
+                        "live_parallel_multiple", "irrelevance", "live_irrelevance", "live_relevance")
+            if not (python_syntax and c in ("simple_java", "simple_javascript"))]  # fmt: skip
+    preds = tmp_path / "gold.jsonl"
+    with open(preds, "w") as f:
+        for cat in cats:
+            for r in convert_file("bfcl", bfcl_category_path(cat)):
+                f.write(json.dumps({"id": r.id, "output": gold_output(r, python_syntax)}) + "\n")
+    assert main(["score", "--benchmark", "bfcl:" + ",".join(cats), "--predictions", str(preds),
+                 "-o", str(tmp_path / "run")]) == 0  # fmt: skip
+    result = json.loads((tmp_path / "run" / "results.json").read_text())
+    failed = {json.loads(x)["id"] for x in open(tmp_path / "run" / "scores.jsonl") if not json.loads(x)["correct"]}
+    assert failed == {q for q in KNOWN_QUIRKS if any(q.startswith(c) for c in cats)}
+    for cat in cats:
+        row = result["categories"][cat]
+        assert row["total"] - row["correct"] == sum(category_of(q) == cat for q in failed), cat
+    assert set(result["summary"]) == {"non_live", "live", "irrelevance", "relevance", "overall_single_turn"}
+    assert (tmp_path / "run" / "report.md").read_text().count("|") > 20
+
+
+def test_check_official_lists_no_disagreement_on_perturbed_outputs(tmp_path, capsys):
+    """`score --check-official` on a mix of right and wrong outputs: entry i gets its i-th perturbation kind."""
+    by_entry: dict[str, list] = {}
+    for cat in ("simple_python", "parallel_multiple", "live_multiple"):
+        for record, _kind, calls, _, _ in category_cases(cat):
+            by_entry.setdefault(record.id, []).append(calls)
+    preds = tmp_path / "p.jsonl"
+    with open(preds, "w") as f:
+        for i, (rid, variants) in enumerate(by_entry.items()):
+            f.write(json.dumps({"id": rid, "output": format_completion(variants[i % len(variants)], think="t")}) + "\n")
+    assert main(["score", "--benchmark", "bfcl:simple_python,parallel_multiple,live_multiple", "--predictions",
+                 str(preds), "--check-official"]) == 0  # fmt: skip
+    result = json.loads(capsys.readouterr().out)
+    assert result["official_disagreements"] == []
+    assert sum(v["total"] for v in result["categories"].values()) == len(by_entry)
+    assert 0.05 < sum(v["correct"] for v in result["categories"].values()) / len(by_entry) < 0.95  # a real mix

@@ -1,0 +1,89 @@
+"""Generate a benchmark's answers with a model (``hf`` or ``vllm`` backend), then score and write a run folder:
+``predictions.jsonl`` (appended batch by batch: a rerun continues where it stopped), ``scores.jsonl``,
+``results.json`` and ``report.md``."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from toolcall_schema import Record, render_prompt
+from toolcall_schema.io import atomic_write
+from toolcall_schema.prompt import TOOL_N1_SYSTEM_PROMPT
+
+from .core import Benchmark, read_predictions, score_all, tabulate
+
+
+def prompt_text(bench: Benchmark, record: Record, tokenizer) -> str:
+    if bench.output == "python":
+        from rollout_vllm.prompts import math_messages
+
+        return tokenizer.apply_chat_template(math_messages(record, "python"), tokenize=False,
+                                             add_generation_prompt=True)  # fmt: skip
+    extra = bench.system_prompt(record)
+    system = TOOL_N1_SYSTEM_PROMPT + ("\n" + extra if extra else "")
+    return render_prompt(record, tokenizer, system_prompt=system, tool_format="json")
+
+
+def generate(bench: Benchmark, records: list[Record], model: str, backend: str, out: Path, *,
+             max_tokens: int = 256, batch_size: int = 16, progress: bool = True) -> dict[str, Any]:  # fmt: skip
+    """Greedy answers for ``records`` not yet in ``out/predictions.jsonl``; returns timing facts."""
+    from rollout_vllm.core import SamplingConfig
+    from rollout_vllm.engine import RolloutEngine, make_backend
+    from rollout_vllm.envs import FunctionCallEnv, PythonEnv
+    from rollout_vllm.sandbox import Sandbox
+
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "predictions.jsonl"
+    done = read_predictions(path) if path.exists() else {}
+    todo = [r for r in records if r.id not in done]
+    t_load = time.perf_counter()
+    engine = RolloutEngine(make_backend(model, backend))
+    env = PythonEnv(Sandbox()) if bench.output == "python" else FunctionCallEnv()
+    sampling = SamplingConfig(temperature=0.0, max_tokens=max_tokens, max_turns=4 if bench.output == "python" else 1)
+    t0 = time.perf_counter()
+    tokens = 0
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc=f"{bench.name} {backend}", unit="entry")
+    with open(path, "a", encoding="utf-8") as f:
+        for i in range(0, len(todo), batch_size):
+            chunk = todo[i : i + batch_size]
+            prompts = [prompt_text(bench, r, engine.tokenizer) for r in chunk]
+            samples = engine.generate(prompts, 1, sampling, env=env)
+            for r, s in zip(chunk, samples):
+                f.write(json.dumps({"id": r.id, "output": s.response}, ensure_ascii=False) + "\n")
+                tokens += len(s.completion_ids)
+            f.flush()
+            if bar:
+                bar.update(len(chunk))
+    if bar:
+        bar.close()
+    return {"generated": len(todo), "already_done": len(done), "load_seconds": t0 - t_load,
+            "generate_seconds": time.perf_counter() - t0, "completion_tokens": tokens}  # fmt: skip
+
+
+def write_results(bench: Benchmark, records: list[Record], predictions: dict[str, str], out: Path,
+                  info: dict[str, Any], official: bool = False) -> dict[str, Any]:  # fmt: skip
+    """Score, and write ``scores.jsonl``, ``results.json`` and ``report.md`` into ``out``."""
+    from .report import markdown
+
+    out.mkdir(parents=True, exist_ok=True)
+    scored = score_all(bench, records, predictions)
+    result = {**tabulate(bench, scored), **info}
+    if official:
+        from .official import disagreements
+
+        result["official_disagreements"] = disagreements(records, predictions)
+    with atomic_write(out / "scores.jsonl") as f:
+        for s in scored:
+            f.write(json.dumps(s.to_dict(), ensure_ascii=False) + "\n")
+    with atomic_write(out / "results.json") as f:
+        json.dump(result, f, indent=1)
+    with atomic_write(out / "report.md") as f:
+        f.write(markdown([result]))
+    return result
