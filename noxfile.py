@@ -109,6 +109,16 @@ def bench_vllm(session: nox.Session) -> None:
     )
 
 
+@nox.session
+def bench_train(session: nox.Session) -> None:
+    """Training-side benchmarks: the fused log-prob path vs naive (memory, time), and seconds per GRPO step
+    against TRL's GRPOTrainer (installed into this session only) on the same work."""
+    sync(session)
+    session.run("python", "benchmarks/bench_logprobs.py", env={"OMP_NUM_THREADS": "2"})
+    session.run_install("uv", "pip", "install", "--python", session.virtualenv.location, "trl==1.16.0", external=True)
+    session.run("python", "benchmarks/bench_trl_step.py", *session.posargs)
+
+
 @nox.session(venv_backend="none")
 def wheels(session: nox.Session) -> None:
     """Each package builds a wheel that installs alone in a fresh virtualenv (its workspace dependencies

@@ -87,3 +87,18 @@ def test_run_generates_scores_reports_and_continues(tmp_path, capsys):
 def test_report_rejects_a_folder_without_results(tmp_path, capsys):
     assert main(["report", str(tmp_path), "-o", str(tmp_path / "rep")]) == 2
     assert "results.json" in capsys.readouterr().err
+
+
+def test_math_run_goes_through_the_python_environment(tmp_path):
+    from rollout_vllm.testing import byte_tokenizer, tiny_llama
+
+    tok = byte_tokenizer()
+    model_dir = tmp_path / "tiny"
+    tiny_llama(tok, max_positions=2048).save_pretrained(model_dir)
+    tok.save_pretrained(model_dir)
+    data = tmp_path / "gsm8k.jsonl"
+    data.write_text(json.dumps(NATALIA) + "\n")
+    assert main(["run", "--model", str(model_dir), "--benchmark", "math:gsm8k_big", "--data", str(data),
+                 "--max-tokens", "4", "-o", str(tmp_path / "run")]) == 0  # fmt: skip
+    result = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert result["categories"]["gsm8k_big"] == {"correct": 0, "total": 1, "accuracy": 0.0}

@@ -8,8 +8,9 @@ import json
 import pytest
 import torch
 from grpo_core.config import Config, ConfigError, load
-from grpo_core.forward import group_logprobs
+from grpo_core.forward import encode_prefix, group_logprobs
 from grpo_core.trainer import fit
+from rollout_vllm.core import common_prefix_len
 from toolcall_reward import RewardResult, register_reward
 
 
@@ -37,6 +38,33 @@ def test_shared_prefix_forward_equals_full_sequence_forward(tiny):
     for k, p in tiny.named_parameters():
         if k in ga:
             assert torch.allclose(ga[k], p.grad, atol=1e-5), k
+
+
+def test_prefix_shared_across_groups_gives_the_same_values_and_gradients(tiny):
+    """Two groups whose prompts share a start: encoding it once (gradients accumulated on its key/values, one
+    backward through it) must equal encoding each prompt in full."""
+    prompts = [list(range(5, 25)) + [60, 61], list(range(5, 25)) + [70, 71, 72]]
+    comps = [[[30, 31, 32], [40]], [[50, 51], [52, 53, 54, 55]]]
+    assert common_prefix_len(prompts) == 20
+
+    def run(shared: bool):
+        tiny.zero_grad()
+        prefix = encode_prefix(tiny, prompts[0][:20]) if shared else None
+        values = []
+        for p, c in zip(prompts, comps):
+            lp, mask = group_logprobs(tiny, p, c, 0.7, chunk=4, prefix=prefix)
+            (lp * mask).sum().mul(len(p)).backward()
+            values.append((lp * mask).detach())
+        if prefix is not None:
+            prefix.backward()
+        return values, {k: q.grad.clone() for k, q in tiny.named_parameters()}
+
+    (va, ga), (vb, gb) = run(True), run(False)
+    assert all(torch.allclose(x, y, atol=1e-5) for x, y in zip(va, vb))
+    assert all(torch.allclose(ga[k], gb[k], atol=1e-5) for k in ga), [
+        k for k in ga if not torch.allclose(ga[k], gb[k], atol=1e-5)
+    ]
+    assert ga["model.embed_tokens.weight"][5:25].abs().sum() > 0  # the prefix's own tokens got gradient
 
 
 def tiny_config(tmp_path, **over) -> Config:
@@ -105,6 +133,7 @@ def test_sft_mode_and_lora(tmp_path, tiny, tokenizer):
     ("overrides", "field"),
     [
         (["algo.lr=-1"], "algo.lr"),
+        (["data.mask_rate=1.5"], "data.mask_rate"),
         (["rollout.backend=tpu"], "rollout.backend"),
         (["algo.nope=1"], "algo.nope"),
         (["train.steps=many"], "train.steps"),
@@ -125,3 +154,16 @@ def test_recipes_load():
             load(name)
     with pytest.raises(ConfigError, match="unknown recipe"):
         load("nope")
+
+
+def test_mask_rate_adds_hammer_masked_copies_the_policy_cannot_memorise():
+    from grpo_core.data import load_records
+
+    cfg = load("quickstart", ["data.train_size=40", "data.mask_rate=0.5"])
+    train, evals, _ = load_records(cfg.data)
+    masked = [r for r in train if r.meta.get("augmented") == "mask"]
+    assert 8 <= len(masked) <= 32 and len(train) == 40 + len(masked)
+    for r in masked:
+        names = {t.name for t in r.tools}
+        assert all(n.startswith("func_") for n in names) and {c.name for c in r.answer} <= names
+    assert not any(r.meta.get("augmented") for r in evals)  # evaluation stays on natural names

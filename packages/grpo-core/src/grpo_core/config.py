@@ -44,6 +44,11 @@ class DataConfig:
     shots: int = field(default=1, metadata={"help": "worked examples shown as prior turns"})
     tool_format: str = field(default="json", metadata={"help": "tools in the prompt: json (full schema) or compact"})
     distractors: int = field(default=1, metadata={"help": "synthetic: extra tools per record"})
+    mask_rate: float = field(
+        default=0.0,
+        metadata={"help": "add Hammer-masked copies (random function/parameter names) of this fraction of the "
+                  "training records, so the policy must read the tool list instead of memorising names"},
+    )  # fmt: skip
     seed: int = field(default=0, metadata={"help": "data seed"})
 
 
@@ -77,6 +82,9 @@ class AlgoConfig:
     drop_uniform: bool = field(default=True, metadata={"help": "drop groups whose rewards are all equal"})
     updates_per_batch: int = field(default=1, metadata={"help": "optimizer steps per rollout batch (mini-batches)"})
     logprob_chunk: int = field(default=1024, metadata={"help": "rows per chunk in the fused log-prob kernel"})
+    share_prefix: bool = field(
+        default=True, metadata={"help": "encode the prompt start all groups share once per mini-batch (exact)"}
+    )
 
 
 @dataclass
@@ -124,6 +132,7 @@ class Config:
             ("algo.agg", self.algo.agg in ("token-mean", "seq-mean-token-mean", "seq-mean-token-sum-norm"), "known"),
             ("algo.lr", self.algo.lr > 0, "> 0"),
             ("data.tool_format", self.data.tool_format in ("json", "compact"), "json or compact"),
+            ("data.mask_rate", 0.0 <= self.data.mask_rate <= 1.0, "a fraction in [0, 1]"),
             ("model.dtype", self.model.dtype in ("float32", "bfloat16"), "float32 or bfloat16"),
             ("train.steps", self.train.steps >= 0, ">= 0"),
             ("train.prompts_per_step", self.train.prompts_per_step >= 1, ">= 1"),

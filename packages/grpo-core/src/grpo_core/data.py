@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from toolcall_schema import Record, read_jsonl, sft_target, synthetic
+from toolcall_schema import Record, augment, read_jsonl, sft_target, synthetic
 
 from .config import DataConfig
 
@@ -23,6 +23,8 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[tupl
         evals = list(read_jsonl(cfg.eval_source))[: cfg.eval_size] if cfg.eval_source else []
         pool = [r for r in records if r.answer][: cfg.shots]
         train = [r for r in records if r not in pool]
+    if cfg.mask_rate > 0:
+        train = list(augment.add_masked(train, cfg.mask_rate, seed=cfg.seed))
     shots = [(r, sft_target(r, think=example_thought(r))) for r in pool]
     return train, evals, shots
 

@@ -2,11 +2,15 @@
 
 TRL re-encodes a group's (long) prompt once per sample. Here the prompt runs through the model once, its
 key/value cache is repeated for the ``n`` completions, and the completions run on top of it; gradients flow
-back through the shared prompt computation. The LM head is applied by the fused chunked kernel
-(:func:`grpo_core.logprobs.token_logprobs`), so no ``(n, T, V)`` logits tensor is ever built.
+back through the shared prompt computation. Groups whose prompts start alike (system prompt, worked examples)
+can also share that prefix (:func:`encode_prefix`): it is encoded once per mini-batch, each group's backward
+accumulates into its key/values, and one backward then runs through the prefix. The LM head is applied by the
+fused chunked kernel (:func:`grpo_core.logprobs.token_logprobs`), so no ``(n, T, V)`` logits tensor is built.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 
@@ -22,6 +26,42 @@ def base_and_head(model) -> tuple[torch.nn.Module, torch.Tensor]:
     return model.model, model.get_output_embeddings().weight
 
 
+@dataclass
+class SharedPrefix:
+    """The key/values of a prompt prefix shared by several groups, cut from the graph at ``leaves``."""
+
+    length: int
+    kv: list[tuple[torch.Tensor, torch.Tensor]]
+    leaves: list[tuple[torch.Tensor, torch.Tensor]]
+
+    def cache(self, config):
+        from transformers import DynamicCache
+
+        cache = DynamicCache(config=config)
+        for i, (k, v) in enumerate(self.leaves):
+            cache.update(k, v, i)
+        return cache
+
+    def backward(self) -> None:
+        """Run the prefix's backward once with the gradients every group left on its key/values."""
+        outs, grads = [], []
+        for pair, leaf_pair in zip(self.kv, self.leaves):
+            for t, leaf in zip(pair, leaf_pair):
+                if leaf.grad is not None:
+                    outs.append(t)
+                    grads.append(leaf.grad)
+        if outs:
+            torch.autograd.backward(outs, grads)
+
+
+def encode_prefix(model, ids: list[int]) -> SharedPrefix:
+    decoder, head = base_and_head(model)
+    out = decoder(input_ids=torch.tensor([ids], dtype=torch.long, device=head.device), use_cache=True)
+    kv = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
+    leaves = [(k.detach().requires_grad_(k.requires_grad), v.detach().requires_grad_(v.requires_grad)) for k, v in kv]
+    return SharedPrefix(len(ids), kv, leaves)
+
+
 def group_logprobs(
     model,
     prompt_ids: list[int],
@@ -30,9 +70,11 @@ def group_logprobs(
     chunk: int = 1024,
     pad_id: int = 0,
     shared_prefix: bool = True,
+    prefix: SharedPrefix | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``(logp, mask)``: ``(n, C)`` log-probs of each completion token under ``model`` and a validity mask
-    (1 on real tokens, 0 on right padding)."""
+    (1 on real tokens, 0 on right padding). ``prefix``: the already-encoded start of ``prompt_ids`` (at least
+    one prompt token must follow it)."""
     decoder, head = base_and_head(model)
     device = head.device
     n, width = len(completions), max(1, max(len(c) for c in completions))
@@ -43,9 +85,17 @@ def group_logprobs(
         valid[i, : len(c)] = 1
     prompt = torch.tensor([prompt_ids], dtype=torch.long, device=device)
     p = prompt.shape[1]
-    if shared_prefix:
+    if prefix is not None:
+        if not 0 < prefix.length < p:
+            raise ValueError(f"shared prefix of {prefix.length} tokens for a prompt of {p}")
+        positions = torch.arange(prefix.length, p, device=device)[None]
+        out = decoder(input_ids=prompt[:, prefix.length :], position_ids=positions,
+                      past_key_values=prefix.cache(decoder.config), use_cache=True)  # fmt: skip
+        cache = out.past_key_values
+    elif shared_prefix:
         out = decoder(input_ids=prompt, use_cache=True)
         cache = out.past_key_values
+    if prefix is not None or shared_prefix:
         cache.batch_repeat_interleave(n)
         attn = torch.cat([torch.ones((n, p), dtype=torch.long, device=device), valid], dim=1)
         pos = torch.arange(p, p + width, device=device).expand(n, width)

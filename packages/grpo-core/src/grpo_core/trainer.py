@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from rollout_vllm.core import SamplingConfig
+from rollout_vllm.core import SamplingConfig, common_prefix_len
 from rollout_vllm.engine import RolloutEngine
 from toolcall_reward import score
 from toolcall_schema import Record, render_prompt, sft_target
 
 from .config import Config, ConfigError
 from .data import Curriculum, load_records
-from .forward import group_logprobs
+from .forward import SharedPrefix, encode_prefix, group_logprobs
 from .maths import ADVANTAGES, grpo_loss, informative_groups
 
 
@@ -197,11 +197,13 @@ class Trainer:
         ]
         return metrics
 
-    def _group_loss(self, record, completions, old, masks, adv) -> tuple[torch.Tensor, dict[str, float]]:
+    def _group_loss(self, record, completions, old, masks, adv, prefix=None, ref_prefix=None
+                    ) -> tuple[torch.Tensor, dict[str, float]]:  # fmt: skip
         cfg = self.cfg.algo
         temp = max(self.cfg.rollout.temperature, 1e-6) if cfg.mode == "grpo" else 1.0
         prompt = self.prompt_ids(record)
-        logp, valid = group_logprobs(self._module(), prompt, completions, temp, cfg.logprob_chunk, self.pad_id)
+        logp, valid = group_logprobs(self._module(), prompt, completions, temp, cfg.logprob_chunk, self.pad_id,
+                                     prefix=prefix)  # fmt: skip
         if cfg.mode == "sft":
             return -(logp * valid).sum() / valid.sum(), {}
         width = logp.shape[1]
@@ -214,10 +216,27 @@ class Trainer:
         ref_logp = None
         if self.ref is not None:
             with torch.no_grad():
-                ref_logp, _ = group_logprobs(self.ref, prompt, completions, temp, cfg.logprob_chunk, self.pad_id)
+                ref_logp, _ = group_logprobs(self.ref, prompt, completions, temp, cfg.logprob_chunk, self.pad_id,
+                                             prefix=ref_prefix)  # fmt: skip
         return grpo_loss(logp, old_logp, adv, mask, ref_logp=ref_logp, beta=cfg.beta, kl=cfg.kl,
                          policy_loss=cfg.policy_loss, clip_low=cfg.clip_low, clip_high=cfg.clip_high,
                          entropy_coef=cfg.entropy_coef, agg=cfg.agg, max_len=self.cfg.rollout.max_tokens)  # fmt: skip
+
+    def _shared_prefix(self, part) -> tuple[SharedPrefix | None, SharedPrefix | None]:
+        """The prompt start every group of a mini-batch shares (system prompt, worked examples), encoded once.
+        Plain torch only: DeepSpeed's engine must see every gradient inside its own backward."""
+        if self.ds is not None or len(part) < 2 or not self.cfg.algo.share_prefix:
+            return None, None
+        prompts = [self.prompt_ids(g[0]) for g in part]
+        length = min(common_prefix_len(prompts), min(len(p) for p in prompts) - 1)
+        if length < 16:
+            return None, None
+        prefix = encode_prefix(self._module(), prompts[0][:length])
+        ref_prefix = None
+        if self.ref is not None:
+            with torch.no_grad():
+                ref_prefix = encode_prefix(self.ref, prompts[0][:length])
+        return prefix, ref_prefix
 
     def _update(self, groups) -> dict[str, float]:
         """``updates_per_batch`` optimizer steps over the kept groups. Under DeepSpeed every rank makes the same
@@ -235,8 +254,9 @@ class Trainer:
             if self.ds is None:
                 self.optimizer.zero_grad(set_to_none=True)
             total = None
+            prefix, ref_prefix = self._shared_prefix(part)
             for g in part:
-                loss, stats = self._group_loss(*g)
+                loss, stats = self._group_loss(*g, prefix=prefix, ref_prefix=ref_prefix)
                 loss = loss / len(part)
                 losses.append(loss.item() * len(part))
                 for k, v in stats.items():
@@ -245,6 +265,8 @@ class Trainer:
                     loss.backward()  # group by group: only one group's activations alive at a time
                 else:
                     total = loss if total is None else total + loss
+            if prefix is not None:
+                prefix.backward()  # once, with what every group left on the shared key/values
             if self.ds is not None:
                 if total is None:  # nothing to learn on this rank: a zero loss keeps the collectives in step
                     total = sum(p.sum() * 0.0 for p in module.parameters() if p.requires_grad)

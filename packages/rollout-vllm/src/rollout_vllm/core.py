@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -69,3 +70,12 @@ class Backend(Protocol):
     ) -> list[StepOutput]: ...
 
     def update_weights(self, named_tensors) -> None: ...
+
+
+def common_prefix_len(prompts: Sequence[Sequence[int]]) -> int:
+    """How many leading tokens every prompt shares."""
+    first, n = prompts[0], min(len(p) for p in prompts)
+    for i in range(n):
+        if any(p[i] != first[i] for p in prompts[1:]):
+            return i
+    return n

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import torch
 
-from .core import SamplingConfig, StepOutput
+from .core import SamplingConfig, StepOutput, common_prefix_len
 
 
 class HFBackend:
@@ -60,7 +60,7 @@ class HFBackend:
         from transformers import DynamicCache
 
         m = len(prompts)
-        shared = _common_prefix_len(prompts)
+        shared = common_prefix_len(prompts)
         p = min(shared, min(len(x) for x in prompts) - 1)  # generate needs one uncached token per prompt
         tails = [x[p:] for x in prompts]
         width = max(len(t) for t in tails)
@@ -151,11 +151,3 @@ def _eos_ids(model, tokenizer) -> list[int]:
     if tokenizer.eos_token_id is not None and tokenizer.eos_token_id not in ids:
         ids.append(tokenizer.eos_token_id)
     return ids
-
-
-def _common_prefix_len(prompts: list[list[int]]) -> int:
-    first, n = prompts[0], min(len(x) for x in prompts)
-    for i in range(n):
-        if any(x[i] != first[i] for x in prompts[1:]):
-            return i
-    return n

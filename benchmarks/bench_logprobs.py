@@ -1,0 +1,83 @@
+"""Per-token log-probs + a GRPO-style loss, forward and backward, at Qwen2.5's vocabulary (V = 151,936),
+L = 1024, B = 4, hidden 896: peak memory and time of our chunked fused path (``token_logprobs``) against the
+naive path (full logits → log_softmax → gather). Each variant runs in its own process; peak memory is the
+growth of the process's peak RSS over what the inputs already hold (CPU: the Triton kernel is CUDA-only, so
+this measures the chunked torch path that CPU users get)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+V, L, B, H = 151_936, 1024, 4, 896
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def one(variant: str, repeats: int, chunk: int) -> dict:
+    import torch
+    from grpo_core.logprobs import naive_logprobs, token_logprobs
+
+    torch.manual_seed(0)
+    hidden = (torch.randn(B * L, H) * 0.5).requires_grad_(True)
+    weight = (torch.randn(V, H) * 0.02).requires_grad_(True)
+    targets = torch.randint(0, V, (B * L,))
+    adv = torch.randn(B * L)
+
+    def step():
+        lp = token_logprobs(hidden, weight, targets, chunk=chunk) if variant == "fused" else naive_logprobs(
+            hidden, weight, targets)  # fmt: skip
+        ratio = torch.exp(lp - lp.detach())  # ratio 1 at the first update, as in GRPO
+        loss = -(torch.minimum(ratio * adv, ratio.clamp(0.8, 1.2) * adv)).mean()
+        loss.backward()
+        hidden.grad = weight.grad = None
+        return loss.item()
+
+    base = _rss_mib()
+    times = []
+    for _ in range(repeats + 1):  # the first call warms up allocator and kernels
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"variant": variant, "seconds": min(times[1:]), "peak_extra_mib": peak - base}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--chunk", type=int, default=512)
+    ap.add_argument("--one", choices=["naive", "fused"])
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_logprobs.json"))
+    a = ap.parse_args()
+    if a.one:
+        print(json.dumps(one(a.one, a.repeats, a.chunk)))
+        return
+    rows = {}
+    for variant in ("naive", "fused"):
+        proc = subprocess.run([sys.executable, __file__, "--one", variant, "--repeats", str(a.repeats),
+                               "--chunk", str(a.chunk)], capture_output=True, text=True, check=True)  # fmt: skip
+        rows[variant] = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(rows[variant], flush=True)
+    result = {"shape": {"V": V, "L": L, "B": B, "H": H, "chunk_rows": a.chunk}, **rows,
+              "memory_ratio": rows["fused"]["peak_extra_mib"] / rows["naive"]["peak_extra_mib"],
+              "time_ratio": rows["fused"]["seconds"] / rows["naive"]["seconds"],
+              "targets": {"memory_ratio": "<= 0.25", "time_ratio": "<= 1.1"}}  # fmt: skip
+    print(json.dumps(result, indent=1))
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
