@@ -56,6 +56,14 @@ def test_fine_and_penalized_ablations():
     assert score(text(names_only), REC, cfg).score == pytest.approx(0.4)
     assert score(text([ToolCall("news", {"topic": "ai"})]), REC, cfg).score == pytest.approx(0.2)
     assert score("garbage", REC, cfg).score == 0.0
+    never_call = "<think>t</think>I will not call."
+    assert score(never_call, REC, cfg).score == pytest.approx(0.2)  # format credit, though a call was needed
+    gated = RewardConfig(reward="fine", format_gate=True)
+    assert score(never_call, REC, gated).score == 0.0  # skipping the call earns nothing
+    assert score(text([ToolCall("news", {"topic": "ai"})]), REC, gated).score == pytest.approx(0.2)
+    no_call = Record("r5", "t", TOOLS, REC.messages, [])
+    assert score(never_call, no_call, gated).score == pytest.approx(1.0)
+    assert score(text(GOLD), no_call, gated).score == 0.0
     pen = RewardConfig(reward="penalized", penalty=-0.5)
     assert [score(t, REC, pen).score for t in (text(GOLD), text(names_only), "garbage")] == [1.0, 0.0, -0.5]
 

@@ -80,7 +80,7 @@ def _names_match(calls: list[ToolCall], record: Record) -> bool:
 @register_reward("fine")
 def fine(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
     parsed = _parse(text, cfg)
-    fmt = float(parsed.format_ok)
+    fmt = float(parsed.format_ok and (not cfg.format_gate or bool(parsed.calls) == bool(record.answer)))
     full, reason = judge_calls(parsed, record, cfg) if parsed.ok else (False, f"format:{parsed.diagnosis.value}")
     name = full or (parsed.ok and _names_match(parsed.calls, record))
     score = cfg.format_weight * fmt + (cfg.full_weight if full else cfg.name_weight if name else 0.0)
