@@ -123,3 +123,22 @@ def test_unknown_format_and_missing_file(tmp_path, capsys):
         main(["convert", "--from", "nope", "x"])
     assert main(["convert", "--from", "xlam", str(tmp_path / "missing.json")]) == 2
     assert "missing.json" in capsys.readouterr().err
+
+
+def test_atomic_write_keeps_old_file_on_failure_and_uses_normal_permissions(tmp_path):
+    import os
+
+    from toolcall_schema.io import atomic_write
+
+    path = tmp_path / "out.jsonl"
+    path.write_text("old\n")
+    with pytest.raises(RuntimeError):
+        with atomic_write(path) as f:
+            f.write("partial")
+            raise RuntimeError("boom")
+    assert path.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
+    umask = os.umask(0)
+    os.umask(umask)
+    with atomic_write(path) as f:
+        f.write("new\n")
+    assert path.read_text() == "new\n" and (path.stat().st_mode & 0o777) == (0o666 & ~umask)
