@@ -12,6 +12,7 @@ agentic parts are not run here).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from toolcall_reward.bfcl import match_bfcl
@@ -81,9 +82,7 @@ class BFCL(Benchmark):
         return out
 
 
-def _path_in(folder: str, category: str):
-    from pathlib import Path
-
+def _path_in(folder: str, category: str) -> Path:
     path = Path(folder) / f"BFCL_v4_{category}.json"
     if not path.exists():
         raise FileNotFoundError(f"{path}: BFCL question file for {category!r} not found")

@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-from . import acebench, apibank, bfcl, mathcode  # noqa: F401 - register the benchmarks
 from .core import BENCHMARKS, get_benchmark, read_predictions
 
 
@@ -27,7 +26,7 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 
 def cmd_score(a: argparse.Namespace) -> int:
-    from .run import write_results
+    from .run import evaluate, write_results
 
     bench, cats = get_benchmark(a.benchmark)
     records = bench.load(cats, a.data, a.limit)
@@ -36,13 +35,7 @@ def cmd_score(a: argparse.Namespace) -> int:
         result = write_results(bench, records, predictions, Path(a.output), {"model": a.predictions},
                                a.check_official)  # fmt: skip
     else:
-        from .core import score_all, tabulate
-
-        result = tabulate(bench, score_all(bench, records, predictions))
-        if a.check_official:
-            from .official import disagreements
-
-            result["official_disagreements"] = disagreements(records, predictions)
+        result = evaluate(bench, records, predictions, a.check_official)[1]
     print(json.dumps(result, indent=1))
     return 0
 

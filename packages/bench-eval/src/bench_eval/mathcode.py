@@ -59,18 +59,15 @@ def _eval(expr: str, values: dict[Fraction, Fraction]) -> Fraction:
 
 def fmt(x: Fraction) -> str | None:
     """Exact decimal text of ``x``, or None when it does not terminate."""
-    d, places = x.denominator, 0
-    while d % 10 == 0 or d % 2 == 0 or d % 5 == 0:
-        if d % 10 == 0:
-            d //= 10
-        elif d % 2 == 0:
-            d //= 2
-        else:
-            d //= 5
-        places += 1
+    d, twos, fives = x.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
     if d != 1:
         return None
-    scaled = x * 10**places  # an integer: places ≥ the larger power of 2 or 5 in the denominator
+    places = max(twos, fives)
+    scaled = x * 10**places  # an integer: 10**places is divisible by the denominator
     sign, digits = ("-" if scaled < 0 else ""), str(abs(int(scaled))).rjust(places + 1, "0")
     if not places:
         return sign + digits

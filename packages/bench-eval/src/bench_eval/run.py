@@ -13,7 +13,7 @@ from toolcall_schema import Record, render_prompt
 from toolcall_schema.io import atomic_write
 from toolcall_schema.prompt import TOOL_N1_SYSTEM_PROMPT
 
-from .core import Benchmark, read_predictions, score_all, tabulate
+from .core import Benchmark, Scored, read_predictions, score_all, tabulate
 
 
 def prompt_text(bench: Benchmark, record: Record, tokenizer) -> str:
@@ -67,18 +67,26 @@ def generate(bench: Benchmark, records: list[Record], model: str, backend: str, 
             "generate_seconds": time.perf_counter() - t0, "completion_tokens": tokens}  # fmt: skip
 
 
+def evaluate(bench: Benchmark, records: list[Record], predictions: dict[str, str], official: bool = False
+             ) -> tuple[list[Scored], dict[str, Any]]:  # fmt: skip
+    """Per-entry verdicts and the result table (with BFCL's official-checker disagreements if asked)."""
+    scored = score_all(bench, records, predictions)
+    result = tabulate(bench, scored)
+    if official:
+        from .official import disagreements
+
+        result["official_disagreements"] = disagreements(records, predictions)
+    return scored, result
+
+
 def write_results(bench: Benchmark, records: list[Record], predictions: dict[str, str], out: Path,
                   info: dict[str, Any], official: bool = False) -> dict[str, Any]:  # fmt: skip
     """Score, and write ``scores.jsonl``, ``results.json`` and ``report.md`` into ``out``."""
     from .report import markdown
 
     out.mkdir(parents=True, exist_ok=True)
-    scored = score_all(bench, records, predictions)
-    result = {**tabulate(bench, scored), **info}
-    if official:
-        from .official import disagreements
-
-        result["official_disagreements"] = disagreements(records, predictions)
+    scored, result = evaluate(bench, records, predictions, official)
+    result.update(info)
     with atomic_write(out / "scores.jsonl") as f:
         for s in scored:
             f.write(json.dumps(s.to_dict(), ensure_ascii=False) + "\n")
