@@ -66,10 +66,10 @@ class HFBackend:
         width = max(len(t) for t in tails)
         ids = torch.full((m, p + width), self.pad_id, dtype=torch.long)
         attn = torch.zeros_like(ids)
+        ids[:, :p] = torch.tensor(prompts[0][:p], dtype=torch.long)
+        attn[:, :p] = 1
         for j, t in enumerate(tails):
-            ids[j, :p] = torch.tensor(prompts[0][:p], dtype=torch.long)
             ids[j, p + width - len(t) :] = torch.tensor(t, dtype=torch.long)
-            attn[j, :p] = 1
             attn[j, p + width - len(t) :] = 1
         ids, attn = ids.to(self.device), attn.to(self.device)
         cache = DynamicCache(config=self.model.config)
