@@ -60,6 +60,20 @@ for v, scale in ((1000, 4.0), (151_936, 2.0), (151_936, 4.0)):
     (torch.log_softmax(x, -1).gather(-1, t[:, None]).squeeze(-1) * g).sum().backward()
     d = lse_gather_backward(logits, lse, t, g)
     assert (d - x.grad).abs().max() < 1e-5, (d - x.grad).abs().max()
+# the CUDA branch of the fused loss (Triton logsumexp + gather and its gradient), forced onto CPU tensors
+import grpo_core.logprobs as lp_mod
+from grpo_core.logprobs import fused_logprob_loss, naive_logprobs
+hidden = torch.randn(6, 8, requires_grad=True)
+weight = (0.1 * torch.randn(5000, 8)).requires_grad_()
+t = torch.randint(0, 5000, (6,))
+coef = torch.randn(6)
+(naive_logprobs(hidden, weight, t, 0.7) * coef).sum().backward()
+gh, gw = hidden.grad.clone(), weight.grad.clone()
+hidden.grad = weight.grad = None
+lp_mod._use_triton = lambda x: True
+loss, _, _ = fused_logprob_loss(hidden, weight, t, lambda lp, rows, _: (lp * coef[rows]).sum(), 0.7, chunk=4)
+loss.backward()
+assert (hidden.grad - gh).abs().max() < 1e-5 and (weight.grad - gw).abs().max() < 1e-5
 print("kernels ok")
 """
 
@@ -69,3 +83,79 @@ def test_triton_kernels_under_the_interpreter():
     env = {**os.environ, "TRITON_INTERPRET": "1"}
     proc = subprocess.run([sys.executable, "-c", KERNEL_CHECK], env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0 and "kernels ok" in proc.stdout, proc.stderr[-3000:]
+
+
+def _naive_grpo(hidden, weight, targets, old, adv, mask, ref, temperature, **kw):
+    from grpo_core.maths import grpo_loss
+
+    b, t = targets.shape
+    logits = (hidden.reshape(b * t, -1) @ weight.T).float() / temperature
+    logsm = torch.log_softmax(logits, -1)
+    logp = logsm.gather(-1, targets.reshape(-1, 1)).view(b, t)
+    entropy = -(logsm.exp() * logsm).sum(-1).view(b, t)
+    return grpo_loss(logp, old, adv, mask, ref_logp=ref, entropy=entropy, **kw)
+
+
+@pytest.mark.parametrize(
+    "agg,beta,entropy_coef,temperature",
+    [("token-mean", 0.0, 0.0, 1.0), ("seq-mean-token-mean", 1e-3, 0.0, 0.7),
+     ("seq-mean-token-sum-norm", 0.1, 0.01, 0.7), ("token-mean", 0.04, 0.05, 1.0)],
+)  # fmt: skip
+def test_fused_grpo_loss_matches_the_naive_objective(agg, beta, entropy_coef, temperature):
+    """Loss and gradients of the loss-in-the-kernel path equal full log-softmax + grpo_loss (KL, entropy,
+    every aggregation, clipped ratios away from 1, chunks that split sequences)."""
+    from grpo_core.logprobs import fused_grpo_loss
+
+    torch.manual_seed(3)
+    b, t, h, v = 3, 11, 16, 777
+    hidden = torch.randn(b, t, h, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(v, h, dtype=torch.float64, requires_grad=True)
+    targets = torch.randint(0, v, (b, t))
+    mask = (torch.rand(b, t) > 0.25).float()
+    with torch.no_grad():
+        lp = torch.log_softmax((hidden @ weight.T) / temperature, -1).gather(-1, targets[..., None]).squeeze(-1)
+    old = (lp + 0.3 * torch.randn(b, t, dtype=torch.float64)).float()  # ratios inside and outside the clip range
+    ref = (lp + 0.2 * torch.randn(b, t, dtype=torch.float64)).float()
+    adv = torch.randn(b)
+    kw = dict(beta=beta, entropy_coef=entropy_coef, agg=agg, max_len=16, clip_low=0.2, clip_high=0.28)
+    want, want_stats = _naive_grpo(hidden, weight, targets, old, adv, mask, ref, temperature, **kw)
+    want.backward()
+    gh, gw = hidden.grad.clone(), weight.grad.clone()
+    hidden.grad = weight.grad = None
+    got, stats = fused_grpo_loss(hidden, weight, targets, old, adv, mask, ref_logp=ref, temperature=temperature,
+                                 chunk=5, **kw)  # fmt: skip
+    (2.0 * got).backward()  # the incoming gradient scales the stored ones
+    assert abs(got.item() - want.item()) < 1e-6
+    assert (hidden.grad - 2 * gh).abs().max() < 1e-6 and (weight.grad - 2 * gw).abs().max() < 1e-6
+    assert 0 < stats["clip_frac"] < 1
+    for k in ("clip_frac", "ratio_mean", *(("kl",) if beta else ()), *(("entropy",) if entropy_coef else ())):
+        assert abs(stats[k] - want_stats[k]) < 1e-5, k
+
+
+def test_fused_loss_at_full_vocabulary_size_151936():
+    from grpo_core.logprobs import fused_logprob_loss
+
+    torch.manual_seed(4)
+    hidden = torch.randn(6, 8, requires_grad=True)
+    weight = (0.1 * torch.randn(151_936, 8)).requires_grad_()
+    targets = torch.randint(0, 151_936, (6,))
+    coef = torch.randn(6)
+    ref = naive_logprobs(hidden, weight, targets)
+    (ref * coef).sum().backward()
+    gh, gw = hidden.grad.clone(), weight.grad.clone()
+    hidden.grad, weight.grad = None, None
+    loss, logp, ent = fused_logprob_loss(hidden, weight, targets, lambda lp, rows, _: (lp * coef[rows]).sum(), chunk=4)
+    loss.backward()
+    assert ent is None and (ref - logp).abs().max() < 1e-5
+    assert (hidden.grad - gh).abs().max() < 1e-5 and (weight.grad - gw).abs().max() < 1e-5
+
+
+def test_fused_loss_leaves_a_frozen_head_alone():
+    """LoRA keeps the LM head frozen: no weight gradient is formed or returned."""
+    from grpo_core.logprobs import fused_logprob_loss
+
+    hidden = torch.randn(5, 4, requires_grad=True)
+    weight = torch.randn(50, 4)
+    loss, _, _ = fused_logprob_loss(hidden, weight, torch.randint(0, 50, (5,)), lambda lp, rows, _: lp.sum(), chunk=2)
+    loss.backward()
+    assert hidden.grad is not None and weight.grad is None

@@ -78,12 +78,16 @@ def tiny_config(tmp_path, **over) -> Config:
 
 def test_grpo_steps_update_the_model_and_write_the_run_directory(tmp_path, tiny, tokenizer):
     before = {k: v.detach().clone() for k, v in tiny.named_parameters()}
-    report = fit(tiny_config(tmp_path), model=tiny, tokenizer=tokenizer, progress=False)
+    report = fit(tiny_config(tmp_path, **{"algo.entropy_coef": 0.01}), model=tiny, tokenizer=tokenizer, progress=False)
     run = tmp_path / "run"
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     steps = [r for r in rows if "reward_mean" in r]
     assert [r["step"] for r in steps] == [1, 2, 3]
-    assert any(r["groups_kept"] > 0 for r in steps) and all("loss" in r for r in steps if r["groups_kept"])
+    trained = [r for r in steps if r["groups_kept"]]
+    assert trained and all({"loss", "entropy", "kl", "clip_frac"} <= set(r) for r in trained)
+    evals = [json.loads(line) for line in (run / "eval_samples.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in evals] == [0] * 3 + [3] * 3  # every held-out completion, before and after
+    assert all({"id", "completion", "score", "reason"} <= set(e) for e in evals)
     assert any(not torch.equal(before[k], v) for k, v in tiny.named_parameters())
     assert {"before", "after"} <= set(report) and 0.0 <= report["after"]["accuracy"] <= 1.0
     for name in ("config.json", "samples.jsonl", "reward_curve.png", "report.json", "checkpoint-3/model/config.json",
@@ -120,6 +124,36 @@ def test_resume_continues_exactly(tmp_path, tokenizer, tiny):
         assert a[key] == pytest.approx(b[key], abs=1e-6), key
 
 
+def test_sft_warm_start_then_grpo_resumes_with_its_reference(tmp_path, tokenizer, tiny):
+    """The first k steps fit the gold answers, GRPO follows with the warm-started model as its KL reference,
+    and a run resumed after the switch continues exactly (the reference is restored, not the base model)."""
+    from transformers import LlamaForCausalLM
+
+    initial = {k: v.clone() for k, v in tiny.state_dict().items()}
+
+    def from_initial():
+        m = LlamaForCausalLM(tiny.config)
+        m.load_state_dict(initial)
+        return m
+
+    over = {"train.steps": 4, "algo.sft_warmup_steps": 1}
+    fit(tiny_config(tmp_path / "a", **over), model=tiny, tokenizer=tokenizer, progress=False)
+    part = tiny_config(tmp_path / "b", **over)
+    fit(part, model=from_initial(), tokenizer=tokenizer, progress=False, stop_after=2)
+    fit(part, model=from_initial(), tokenizer=tokenizer, progress=False, resume=True)
+
+    def rows(run):
+        lines = (run / "run" / "metrics.jsonl").read_text().splitlines()
+        return {r["step"]: r for r in map(json.loads, lines) if "mode" in r}
+
+    a, b = rows(tmp_path / "a"), rows(tmp_path / "b")
+    assert [a[k]["mode"] for k in (1, 2, 3, 4)] == ["sft", "grpo", "grpo", "grpo"]
+    for step in (3, 4):
+        assert "kl" in a[step] or not a[step]["groups_kept"]
+        for key in ("reward_mean", "groups_kept", "loss", "kl"):
+            assert a[step].get(key) == pytest.approx(b[step].get(key), abs=1e-6), (step, key)
+
+
 def test_sft_mode_and_lora(tmp_path, tiny, tokenizer):
     cfg = tiny_config(tmp_path, **{"algo.mode": "sft", "model.lora_r": 4, "train.steps": 2, "algo.lr": 1e-2})
     fit(cfg, model=tiny, tokenizer=tokenizer, progress=False)
@@ -134,6 +168,7 @@ def test_sft_mode_and_lora(tmp_path, tiny, tokenizer):
     [
         (["algo.lr=-1"], "algo.lr"),
         (["data.mask_rate=1.5"], "data.mask_rate"),
+        (["algo.sft_warmup_steps=99"], "algo.sft_warmup_steps"),
         (["rollout.backend=tpu"], "rollout.backend"),
         (["algo.nope=1"], "algo.nope"),
         (["train.steps=many"], "train.steps"),

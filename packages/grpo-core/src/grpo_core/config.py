@@ -65,6 +65,9 @@ class RolloutSection:
 @dataclass
 class AlgoConfig:
     mode: str = field(default="grpo", metadata={"help": "grpo or sft"})
+    sft_warmup_steps: int = field(
+        default=0, metadata={"help": "grpo mode: the first k of train.steps fit the gold answers (SFT warm start)"}
+    )
     lr: float = field(default=1e-6, metadata={"help": "learning rate (Tool-N1: 1e-6)"})
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay"})
     max_grad_norm: float = field(default=1.0, metadata={"help": "gradient clipping (0 = off)"})
@@ -125,6 +128,7 @@ class Config:
             ("rollout.env", self.rollout.env in ("function_call", "python", "coder", "tools"), "a known env"),
             ("rollout.n", self.rollout.n >= 2 or self.algo.mode == "sft", ">= 2 (GRPO compares samples)"),
             ("algo.mode", self.algo.mode in ("grpo", "sft"), "grpo or sft"),
+            ("algo.sft_warmup_steps", 0 <= self.algo.sft_warmup_steps <= self.train.steps, "between 0 and train.steps"),
             ("algo.kl", self.algo.kl in ("k1", "k2", "k3"), "k1, k2 or k3"),
             ("algo.advantage", self.algo.advantage in ADVANTAGES, f"one of {sorted(ADVANTAGES)}"),
             ("algo.policy_loss", self.algo.policy_loss in POLICY_LOSSES, f"one of {sorted(POLICY_LOSSES)}"),

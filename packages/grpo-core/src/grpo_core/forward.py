@@ -5,7 +5,8 @@ key/value cache is repeated for the ``n`` completions, and the completions run o
 back through the shared prompt computation. Groups whose prompts start alike (system prompt, worked examples)
 can also share that prefix (:func:`encode_prefix`): it is encoded once per mini-batch, each group's backward
 accumulates into its key/values, and one backward then runs through the prefix. The LM head is applied by the
-fused chunked kernel (:func:`grpo_core.logprobs.token_logprobs`), so no ``(n, T, V)`` logits tensor is built.
+fused chunked kernel (:func:`grpo_core.logprobs.token_logprobs`, or :func:`grpo_core.logprobs.fused_grpo_loss`
+on :func:`group_hidden`'s output), so no ``(n, T, V)`` logits tensor is built.
 """
 
 from __future__ import annotations
@@ -62,19 +63,17 @@ def encode_prefix(model, ids: list[int]) -> SharedPrefix:
     return SharedPrefix(len(ids), kv, leaves)
 
 
-def group_logprobs(
+def group_hidden(
     model,
     prompt_ids: list[int],
     completions: list[list[int]],
-    temperature: float = 1.0,
-    chunk: int = 1024,
     pad_id: int = 0,
     shared_prefix: bool = True,
     prefix: SharedPrefix | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(logp, mask)``: ``(n, C)`` log-probs of each completion token under ``model`` and a validity mask
-    (1 on real tokens, 0 on right padding). ``prefix``: the already-encoded start of ``prompt_ids`` (at least
-    one prompt token must follow it)."""
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(hidden, targets, mask)``: the final hidden state that predicts each completion token ``(n, C, H)``,
+    the completion tokens ``(n, C)`` (right-padded with ``pad_id``) and a validity mask (1 on real tokens).
+    ``prefix``: the already-encoded start of ``prompt_ids`` (at least one prompt token must follow it)."""
     decoder, head = base_and_head(model)
     device = head.device
     n, width = len(completions), max(1, max(len(c) for c in completions))
@@ -106,5 +105,23 @@ def group_logprobs(
         ids = torch.cat([prompt.expand(n, p), comp], dim=1)
         attn = torch.cat([torch.ones((n, p), dtype=torch.long, device=device), valid], dim=1)
         hidden = decoder(input_ids=ids, attention_mask=attn, use_cache=False).last_hidden_state[:, p - 1 : -1]
-    logp = token_logprobs(hidden.reshape(-1, hidden.shape[-1]), head, comp.reshape(-1), temperature, chunk)
+    return hidden, comp, valid
+
+
+def group_logprobs(
+    model,
+    prompt_ids: list[int],
+    completions: list[list[int]],
+    temperature: float = 1.0,
+    chunk: int = 1024,
+    pad_id: int = 0,
+    shared_prefix: bool = True,
+    prefix: SharedPrefix | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(logp, mask)``: ``(n, C)`` log-probs of each completion token under ``model`` and a validity mask
+    (1 on real tokens, 0 on right padding); arguments as :func:`group_hidden`."""
+    hidden, comp, valid = group_hidden(model, prompt_ids, completions, pad_id, shared_prefix, prefix)
+    n, width = comp.shape
+    logp = token_logprobs(hidden.reshape(-1, hidden.shape[-1]), base_and_head(model)[1], comp.reshape(-1),
+                          temperature, chunk)  # fmt: skip
     return logp.view(n, width), valid

@@ -6,11 +6,21 @@ logit) and dropped; backward recomputes them chunk by chunk. Peak memory is one 
 the full logits, their log-softmax and its gradient. On CUDA the per-chunk reduction and its gradient run
 as Triton kernels (:mod:`grpo_core.triton_kernels`, an online logsumexp + gather over vocabulary blocks);
 elsewhere the same chunking runs in plain torch. ``naive_logprobs`` is the reference.
+
+When the loss is known up front, :func:`fused_logprob_loss` goes one step further: the loss is a sum of
+per-token terms with fixed weights (every GRPO aggregation mode is), so each chunk's gradient with respect to
+its logits is formed in the forward pass and pushed through the LM head at once. Backward then only scales
+the stored gradients: three matrix products over the vocabulary in all (the naive path's count) instead of
+four, and still one chunk of logits alive at a time. :func:`fused_grpo_loss` is the GRPO objective on it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
+
+from .maths import aggregation_weights, grpo_stats, token_objective
 
 
 def naive_logprobs(
@@ -40,14 +50,19 @@ def _lse_and_target(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.
 
 
 def _grad_logits(logits: torch.Tensor, lse: torch.Tensor, targets: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-    """d logprob / d logits scaled by the incoming gradient: ``g·(onehot - softmax)``."""
+    """d logprob / d logits scaled by the incoming gradient: ``g·(onehot - softmax)`` (overwrites ``logits``)."""
     if _use_triton(logits):
         from .triton_kernels import lse_gather_backward
 
         return lse_gather_backward(logits, lse, targets, grad)
-    out = torch.exp(logits - lse[:, None]).mul_(-grad[:, None])
+    out = logits.sub_(lse[:, None]).exp_().mul_(-grad[:, None])  # in place: the caller's logits are scratch
     out.scatter_add_(1, targets[:, None], grad[:, None])
     return out
+
+
+def _logits(h: torch.Tensor, weight: torch.Tensor, temperature: float) -> torch.Tensor:
+    logits = (h @ weight.T).float()
+    return logits.div_(temperature) if temperature != 1.0 else logits
 
 
 class _ChunkedLogprobs(torch.autograd.Function):
@@ -57,7 +72,7 @@ class _ChunkedLogprobs(torch.autograd.Function):
         out = torch.empty(n, dtype=torch.float32, device=hidden.device)
         lse_all = torch.empty(n, dtype=torch.float32, device=hidden.device)
         for s in range(0, n, chunk):
-            logits = (hidden[s : s + chunk] @ weight.T).float().div_(temperature)
+            logits = _logits(hidden[s : s + chunk], weight, temperature)
             lse, tgt = _lse_and_target(logits, targets[s : s + chunk])
             out[s : s + chunk] = tgt - lse
             lse_all[s : s + chunk] = lse
@@ -75,9 +90,9 @@ class _ChunkedLogprobs(torch.autograd.Function):
         )
         for s in range(0, hidden.shape[0], chunk):
             h = hidden[s : s + chunk]
-            logits = (h @ weight.T).float().div_(t)
+            logits = _logits(h, weight, t)
             g = _grad_logits(logits, lse_all[s : s + chunk], targets[s : s + chunk], grad_out[s : s + chunk].float())
-            g = g.div_(t).to(hidden.dtype)
+            g = (g.div_(t) if t != 1.0 else g).to(hidden.dtype)
             if grad_hidden is not None:
                 grad_hidden[s : s + chunk] = g @ weight
             if grad_weight is not None:
@@ -95,3 +110,144 @@ def token_logprobs(
     ``hidden`` is ``(N, H)`` (flatten batch and time first), ``weight`` the ``(V, H)`` LM head, ``targets``
     ``(N,)``. Differentiable in ``hidden`` and ``weight``; returns float32 ``(N,)``."""
     return _ChunkedLogprobs.apply(hidden, weight, targets, float(temperature), int(chunk))
+
+
+LossFn = Callable[[torch.Tensor, slice, "torch.Tensor | None"], torch.Tensor]
+
+
+def _chunk_terms(z: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn, rows: slice, with_entropy: bool):
+    """One chunk of :func:`fused_logprob_loss`: ``(loss part, logp, entropy, d loss / d logits)``; ``z`` (the
+    chunk's float32 logits) is overwritten and becomes the returned gradient."""
+    ent = xlogp = None
+    if _use_triton(z) and not with_entropy:
+        from .triton_kernels import lse_gather
+
+        lse, tgt = lse_gather(z, targets)
+        probs = None
+    else:
+        tgt = z.gather(1, targets[:, None]).squeeze(1)
+        top = z.amax(1, keepdim=True)
+        probs = z.sub_(top).exp_()
+        total = probs.sum(1, keepdim=True)
+        probs.div_(total)  # softmax, in place
+        lse = top.squeeze(1) + total.squeeze(1).log()
+        if with_entropy:
+            xlogp = torch.special.xlogy(probs, probs)
+            ent = -xlogp.sum(1)
+    logp = tgt - lse
+    with torch.enable_grad():
+        lp = logp.detach().requires_grad_()
+        en = ent.detach().requires_grad_() if ent is not None else None
+        part = loss_fn(lp, rows, en)
+        grads = torch.autograd.grad(part, [lp] if en is None else [lp, en], allow_unused=True)
+    g_lp = grads[0] if grads[0] is not None else torch.zeros_like(logp)
+    if probs is None:  # Triton: g·(onehot − softmax) from the logits and their logsumexp
+        return part.detach(), logp, ent, _grad_logits(z, lse, targets, g_lp)
+    g_ent = grads[1] if ent is not None and grads[1] is not None else None
+    # d logp/dz = onehot − p;  d entropy/dz = −p·(log p + H)
+    scale = g_lp if g_ent is None else g_lp + g_ent * ent
+    grad = probs.mul_(-scale[:, None])
+    if g_ent is not None:
+        grad.addcmul_(xlogp, g_ent[:, None], value=-1.0)
+    grad.scatter_add_(1, targets[:, None], g_lp[:, None])
+    return part.detach(), logp, ent, grad
+
+
+class _FusedLoss(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, hidden, weight, targets, loss_fn, temperature: float, chunk: int, with_entropy: bool):
+        n = hidden.shape[0]
+        need_h, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        grad_hidden = torch.empty_like(hidden) if need_h else None
+        grad_weight = torch.zeros(weight.shape, dtype=torch.float32, device=weight.device) if need_w else None
+        logp = torch.empty(n, dtype=torch.float32, device=hidden.device)
+        ent = torch.empty(n if with_entropy else 0, dtype=torch.float32, device=hidden.device)
+        loss = torch.zeros((), dtype=torch.float32, device=hidden.device)
+        for s in range(0, n, chunk):
+            rows = slice(s, min(s + chunk, n))
+            h = hidden[rows]
+            part, lp, en, g = _chunk_terms(_logits(h, weight, temperature), targets[rows], loss_fn, rows, with_entropy)
+            loss += part
+            logp[rows] = lp
+            if en is not None:
+                ent[rows] = en
+            g = (g.div_(temperature) if temperature != 1.0 else g).to(hidden.dtype)
+            if grad_hidden is not None:
+                grad_hidden[rows] = g @ weight
+            if grad_weight is not None:
+                grad_weight.addmm_(g.T.float(), h.float())
+        ctx.grads = (grad_hidden, grad_weight.to(weight.dtype) if grad_weight is not None else None)
+        ctx.mark_non_differentiable(logp, ent)
+        return loss, logp, ent
+
+    @staticmethod
+    def backward(ctx, grad_loss, _grad_logp, _grad_ent):
+        grad_hidden, grad_weight = ctx.grads
+        ctx.grads = None
+        for g in (grad_hidden, grad_weight):  # in place: the stored gradients are used once
+            if g is not None:
+                g.mul_(grad_loss.to(g.dtype))
+        return grad_hidden, grad_weight, None, None, None, None, None
+
+
+def fused_logprob_loss(
+    hidden: torch.Tensor,
+    weight: torch.Tensor,
+    targets: torch.Tensor,
+    loss_fn: LossFn,
+    temperature: float = 1.0,
+    chunk: int = 1024,
+    entropy: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """``(loss, logp, entropy)`` with ``loss = Σ_chunks loss_fn(logp[rows], rows, entropy[rows])``.
+
+    ``logp`` is :func:`token_logprobs`'s result (detached), ``entropy`` the per-token entropy of the tempered
+    distribution when ``entropy=True`` (else ``None``). ``loss_fn`` must be a sum of per-token terms: it sees one
+    chunk at a time and is differentiated there, so whatever else it uses counts as constant. ``loss`` is
+    differentiable in ``hidden`` and ``weight``."""
+    loss, logp, ent = _FusedLoss.apply(hidden, weight, targets, loss_fn, float(temperature), int(chunk), entropy)
+    return loss, logp, ent if entropy else None
+
+
+def fused_grpo_loss(
+    hidden: torch.Tensor,
+    weight: torch.Tensor,
+    targets: torch.Tensor,
+    old_logp: torch.Tensor,
+    advantages: torch.Tensor,
+    mask: torch.Tensor,
+    *,
+    temperature: float = 1.0,
+    chunk: int = 1024,
+    ref_logp: torch.Tensor | None = None,
+    beta: float = 0.0,
+    kl: str = "k3",
+    entropy_coef: float = 0.0,
+    policy_loss: str = "clipped",
+    clip_low: float = 0.2,
+    clip_high: float = 0.2,
+    agg: str = "token-mean",
+    max_len: int | None = None,
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """:func:`grpo_core.maths.grpo_loss` of ``log_softmax(hidden @ weight.T / temperature)`` at ``targets``,
+    computed by :func:`fused_logprob_loss`. ``hidden`` ``(B, T, H)``; ``targets``, ``old_logp``, ``mask``,
+    ``ref_logp`` ``(B, T)``; ``advantages`` per sequence ``(B,)`` or per token ``(B, T)``."""
+    b, t = targets.shape
+    flat = b * t
+    w = aggregation_weights(mask, agg, max_len).reshape(flat)
+    adv = (advantages if advantages.shape == targets.shape else advantages.reshape(b, 1)).expand(b, t).reshape(flat)
+    old = old_logp.reshape(flat).float()
+    ref = ref_logp.reshape(flat).float() if ref_logp is not None and beta else None
+
+    def loss_fn(lp: torch.Tensor, rows: slice, ent: torch.Tensor | None) -> torch.Tensor:
+        per_token = token_objective(lp, old[rows], adv[rows], ref_logp=None if ref is None else ref[rows], beta=beta,
+                                    kl=kl, entropy=ent, entropy_coef=entropy_coef, policy_loss=policy_loss,
+                                    clip_low=clip_low, clip_high=clip_high)  # fmt: skip
+        return (per_token * w[rows]).sum()
+
+    loss, logp, ent = fused_logprob_loss(hidden.reshape(flat, -1), weight, targets.reshape(flat), loss_fn,
+                                         temperature, chunk, entropy=bool(entropy_coef))  # fmt: skip
+    entropy = None if ent is None else ent.view(b, t)
+    stats = grpo_stats(logp.view(b, t), old_logp, mask, ref_logp=ref_logp if beta else None, kl=kl, entropy=entropy,
+                       clip_low=clip_low, clip_high=clip_high)  # fmt: skip
+    return loss, stats

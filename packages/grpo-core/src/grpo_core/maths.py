@@ -82,24 +82,77 @@ def vanilla_pg(logp: torch.Tensor, old_logp: torch.Tensor, advantages: torch.Ten
     return -advantages * logp
 
 
-def aggregate(
-    per_token: torch.Tensor, mask: torch.Tensor, mode: str = "token-mean", max_len: int | None = None
-) -> torch.Tensor:
-    """Reduce a masked ``(B, T)`` loss to a scalar.
+def aggregation_weights(mask: torch.Tensor, mode: str = "token-mean", max_len: int | None = None) -> torch.Tensor:
+    """Per-token weights ``w`` (zero off the mask) with ``aggregate(x, mask, mode) == (x * w).sum()``: every
+    aggregation mode is a fixed weighting of the tokens, which lets the fused kernel form gradients chunk by
+    chunk.
 
     - ``token-mean``: mean over every model token of the batch (DAPO);
     - ``seq-mean-token-mean``: mean over each sequence's tokens, then over sequences (original GRPO);
     - ``seq-mean-token-sum-norm``: per-sequence sum divided by a constant ``max_len`` (Dr. GRPO).
     """
-    mask = mask.to(per_token.dtype)
+    mask = mask.float()
     if mode == "token-mean":
-        return (per_token * mask).sum() / mask.sum().clamp(min=1)
+        return mask / mask.sum().clamp(min=1)
+    rows = mask.shape[0] if mask.dim() > 1 else 1
     if mode == "seq-mean-token-mean":
-        per_seq = (per_token * mask).sum(-1) / mask.sum(-1).clamp(min=1)
-        return per_seq.mean()
+        return mask / mask.sum(-1, keepdim=True).clamp(min=1) / rows
     if mode == "seq-mean-token-sum-norm":
-        return ((per_token * mask).sum(-1) / float(max_len or per_token.shape[-1])).mean()
+        return mask / float(max_len or mask.shape[-1]) / rows
     raise ValueError(f"unknown aggregation {mode!r}")
+
+
+def aggregate(
+    per_token: torch.Tensor, mask: torch.Tensor, mode: str = "token-mean", max_len: int | None = None
+) -> torch.Tensor:
+    """Reduce a masked ``(B, T)`` loss to a scalar (modes: :func:`aggregation_weights`)."""
+    return (per_token * aggregation_weights(mask, mode, max_len).to(per_token.dtype)).sum()
+
+
+def token_objective(
+    logp: torch.Tensor,
+    old_logp: torch.Tensor,
+    advantages: torch.Tensor,
+    *,
+    ref_logp: torch.Tensor | None = None,
+    beta: float = 0.0,
+    kl: str = "k3",
+    entropy: torch.Tensor | None = None,
+    entropy_coef: float = 0.0,
+    policy_loss: str = "clipped",
+    clip_low: float = 0.2,
+    clip_high: float = 0.2,
+) -> torch.Tensor:
+    """The per-token GRPO loss: policy loss + ``beta``·KL − ``entropy_coef``·entropy (before aggregation)."""
+    per_token = POLICY_LOSSES[policy_loss](logp, old_logp, advantages, clip_low=clip_low, clip_high=clip_high)
+    if beta and ref_logp is not None:
+        per_token = per_token + beta * kl_penalty(logp, ref_logp, kl)
+    if entropy_coef and entropy is not None:
+        per_token = per_token - entropy_coef * entropy
+    return per_token
+
+
+@torch.no_grad()
+def grpo_stats(
+    logp: torch.Tensor,
+    old_logp: torch.Tensor,
+    mask: torch.Tensor,
+    *,
+    ref_logp: torch.Tensor | None = None,
+    kl: str = "k3",
+    entropy: torch.Tensor | None = None,
+    clip_low: float = 0.2,
+    clip_high: float = 0.2,
+) -> dict[str, float]:
+    """Diagnostics over the model's tokens: clip fraction, mean ratio, KL (given ``ref_logp``), entropy."""
+    ratio = torch.exp(logp - old_logp)
+    clipped = ((ratio < 1 - clip_low) | (ratio > 1 + clip_high)).to(logp.dtype)
+    stats = {"clip_frac": aggregate(clipped, mask).item(), "ratio_mean": aggregate(ratio, mask).item()}
+    if ref_logp is not None:
+        stats["kl"] = aggregate(kl_penalty(logp, ref_logp, kl), mask).item()
+    if entropy is not None:
+        stats["entropy"] = aggregate(entropy, mask).item()
+    return stats
 
 
 def grpo_loss(
@@ -119,22 +172,13 @@ def grpo_loss(
     agg: str = "token-mean",
     max_len: int | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    """The full GRPO objective and its diagnostics (clip fraction, KL, entropy, mean ratio)."""
+    """The full GRPO objective from per-token log-probs, and its diagnostics (clip fraction, mean ratio, KL
+    when ``beta``, entropy when given). :func:`grpo_core.logprobs.fused_grpo_loss` computes the same from
+    hidden states without materialising the logits."""
     adv = advantages if advantages.dim() == logp.dim() else advantages.unsqueeze(-1)
-    per_token = POLICY_LOSSES[policy_loss](logp, old_logp, adv, clip_low=clip_low, clip_high=clip_high)
-    stats: dict[str, float] = {}
-    if beta and ref_logp is not None:
-        kl_tok = kl_penalty(logp, ref_logp, kl)
-        per_token = per_token + beta * kl_tok
-        stats["kl"] = aggregate(kl_tok.detach(), mask, "token-mean").item()
-    if entropy_coef and entropy is not None:
-        per_token = per_token - entropy_coef * entropy
-    if entropy is not None:
-        stats["entropy"] = aggregate(entropy.detach(), mask, "token-mean").item()
-    loss = aggregate(per_token, mask, agg, max_len)
-    with torch.no_grad():
-        ratio = torch.exp(logp - old_logp)
-        clipped = ((ratio < 1 - clip_low) | (ratio > 1 + clip_high)).to(logp.dtype)
-        stats["clip_frac"] = aggregate(clipped, mask, "token-mean").item()
-        stats["ratio_mean"] = aggregate(ratio, mask, "token-mean").item()
-    return loss, stats
+    per_token = token_objective(logp, old_logp, adv, ref_logp=ref_logp, beta=beta, kl=kl, entropy=entropy,
+                                entropy_coef=entropy_coef, policy_loss=policy_loss, clip_low=clip_low,
+                                clip_high=clip_high)  # fmt: skip
+    stats = grpo_stats(logp, old_logp, mask, ref_logp=ref_logp if beta else None, kl=kl, entropy=entropy,
+                       clip_low=clip_low, clip_high=clip_high)  # fmt: skip
+    return aggregate(per_token, mask, agg, max_len), stats

@@ -1,4 +1,5 @@
-"""Run-directory outputs: config, metrics.jsonl, TensorBoard events, sampled completions, reward curve."""
+"""Run-directory outputs: config, metrics.jsonl, TensorBoard events, sampled training completions, held-out
+completions per evaluation (``eval_samples.jsonl``), reward curve."""
 
 from __future__ import annotations
 
@@ -44,6 +45,12 @@ class RunLogger:
         self.event({k: v for k, v in metrics.items() if k != "samples"})
         for s in metrics.get("samples", []):
             self._append("samples.jsonl", {"step": metrics["step"], **s})
+
+    def eval_samples(self, step: int, rows: list[dict[str, Any]]) -> None:
+        """Every held-out completion of one evaluation, with its score and the reward's reason."""
+        if self.enabled:
+            for row in rows:
+                self._append("eval_samples.jsonl", {"step": step, **row})
 
     def load_report(self) -> dict[str, Any]:
         path = self.out / "report.json"

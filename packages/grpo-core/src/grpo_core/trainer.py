@@ -26,9 +26,10 @@ from toolcall_reward import score
 from toolcall_schema import Record, render_prompt, sft_target
 
 from .config import Config, ConfigError
-from .data import Curriculum, load_records
-from .forward import SharedPrefix, encode_prefix, group_logprobs
-from .maths import ADVANTAGES, grpo_loss, informative_groups
+from .data import Curriculum, example_thought, load_records
+from .forward import SharedPrefix, base_and_head, encode_prefix, group_hidden, group_logprobs
+from .logprobs import fused_grpo_loss
+from .maths import ADVANTAGES, informative_groups
 
 
 def _dist() -> tuple[int, int]:
@@ -54,6 +55,7 @@ class Trainer:
         self.step = 0
         self._prompt_cache: dict[str, list[int]] = {}
         self.history: list[dict[str, Any]] = []
+        self.last_eval: list[dict[str, Any]] = []
 
     # ----- set-up -------------------------------------------------------------------------------------------
     def _load_model(self, model, tokenizer) -> None:
@@ -154,24 +156,34 @@ class Trainer:
             reward="binary"
         )  # accuracy: right calls in the right format, whatever we train on
         results = [score(s.response, r, judge) for s, r in zip(samples, records)]
+        self.last_eval = [{"id": r.id, "completion": s.response, "score": x.score, "reason": x.reason}
+                          for s, r, x in zip(samples, records, results)]  # fmt: skip
         return {"accuracy": sum(x.score for x in results) / len(results),
                 "format_ok": sum(not x.reason.startswith("format") for x in results) / len(results)}  # fmt: skip
 
     # ----- one training step --------------------------------------------------------------------------------
+    def mode(self) -> str:
+        """``sft`` during the warm start (``algo.sft_warmup_steps``) and in SFT runs, else ``grpo``."""
+        return "sft" if self.cfg.algo.mode == "sft" or self.step < self.cfg.algo.sft_warmup_steps else "grpo"
+
     def train_step(self) -> dict[str, Any]:
         cfg, algo = self.cfg, self.cfg.algo
         rng = random.Random(cfg.train.seed * 1_000_003 + self.step)
         records = self.curriculum.sample(cfg.train.prompts_per_step * self.world, rng)
         records = records[self.rank :: self.world]
         t0 = time.perf_counter()
-        n = cfg.rollout.n if algo.mode == "grpo" else 1
-        samples = [] if algo.mode == "sft" else self.generate(records, n, self.sampling(self.step))
+        mode = self.mode()
+        if mode == "grpo" and self.ref is not None and self.step == algo.sft_warmup_steps > 0:
+            self.ref.load_state_dict(self._module().state_dict())  # KL to the warm-started policy
+        n = cfg.rollout.n if mode == "grpo" else 1
+        samples = [] if mode == "sft" else self.generate(records, n, self.sampling(self.step))
         t_gen = time.perf_counter() - t0
-        metrics: dict[str, Any] = {"step": self.step + 1, "time_generate": t_gen}
+        metrics: dict[str, Any] = {"step": self.step + 1, "mode": mode, "time_generate": t_gen}
         groups = []
-        if algo.mode == "sft":
-            for r in records:
-                target = self.tokenizer(sft_target(r, think=""), add_special_tokens=False)["input_ids"]
+        if mode == "sft":
+            for r in records:  # SFT runs: Tool-N1's no-reason SFT; warm start: written like the worked examples
+                think = "" if algo.mode == "sft" else example_thought(r)
+                target = self.tokenizer(sft_target(r, think=think), add_special_tokens=False)["input_ids"]
                 groups.append((r, [target + [self.tokenizer.eos_token_id]], None, None, None))
         else:
             rewards = torch.tensor([[score(s.response, r, cfg.reward).score for s in samples[i * n : (i + 1) * n]]
@@ -200,27 +212,29 @@ class Trainer:
     def _group_loss(self, record, completions, old, masks, adv, prefix=None, ref_prefix=None
                     ) -> tuple[torch.Tensor, dict[str, float]]:  # fmt: skip
         cfg = self.cfg.algo
-        temp = max(self.cfg.rollout.temperature, 1e-6) if cfg.mode == "grpo" else 1.0
+        sft = old is None
+        temp = 1.0 if sft else max(self.cfg.rollout.temperature, 1e-6)
         prompt = self.prompt_ids(record)
-        logp, valid = group_logprobs(self._module(), prompt, completions, temp, cfg.logprob_chunk, self.pad_id,
-                                     prefix=prefix)  # fmt: skip
-        if cfg.mode == "sft":
+        if sft:
+            logp, valid = group_logprobs(self._module(), prompt, completions, temp, cfg.logprob_chunk, self.pad_id,
+                                         prefix=prefix)  # fmt: skip
             return -(logp * valid).sum() / valid.sum(), {}
-        width = logp.shape[1]
+        hidden, targets, valid = group_hidden(self._module(), prompt, completions, self.pad_id, prefix=prefix)
+        width = targets.shape[1]
 
         def pad(rows, value=0.0):
             return torch.tensor([list(x) + [value] * (width - len(x)) for x in rows], dtype=torch.float32)
 
         mask = pad(masks) * valid
-        old_logp = pad(old)
         ref_logp = None
         if self.ref is not None:
             with torch.no_grad():
                 ref_logp, _ = group_logprobs(self.ref, prompt, completions, temp, cfg.logprob_chunk, self.pad_id,
                                              prefix=ref_prefix)  # fmt: skip
-        return grpo_loss(logp, old_logp, adv, mask, ref_logp=ref_logp, beta=cfg.beta, kl=cfg.kl,
-                         policy_loss=cfg.policy_loss, clip_low=cfg.clip_low, clip_high=cfg.clip_high,
-                         entropy_coef=cfg.entropy_coef, agg=cfg.agg, max_len=self.cfg.rollout.max_tokens)  # fmt: skip
+        return fused_grpo_loss(hidden, base_and_head(self._module())[1], targets, pad(old), adv, mask,
+                               temperature=temp, chunk=cfg.logprob_chunk, ref_logp=ref_logp, beta=cfg.beta, kl=cfg.kl,
+                               entropy_coef=cfg.entropy_coef, policy_loss=cfg.policy_loss, clip_low=cfg.clip_low,
+                               clip_high=cfg.clip_high, agg=cfg.agg, max_len=self.cfg.rollout.max_tokens)  # fmt: skip
 
     def _shared_prefix(self, part) -> tuple[SharedPrefix | None, SharedPrefix | None]:
         """The prompt start every group of a mini-batch shares (system prompt, worked examples), encoded once.
@@ -233,7 +247,7 @@ class Trainer:
             return None, None
         prefix = encode_prefix(self._module(), prompts[0][:length])
         ref_prefix = None
-        if self.ref is not None:
+        if self.ref is not None and part[0][2] is not None:  # GRPO groups (SFT ones carry no old log-probs)
             with torch.no_grad():
                 ref_prefix = encode_prefix(self.ref, prompts[0][:length])
         return prefix, ref_prefix
@@ -296,6 +310,8 @@ class Trainer:
             self.ds.save_checkpoint(str(path / "deepspeed"))
         else:
             state["optimizer"] = self.optimizer.state_dict()
+        if self.ref is not None and 0 < self.cfg.algo.sft_warmup_steps <= self.step:
+            state["reference"] = self.ref.state_dict()  # the warm-started reference is not the base model
         if self.rank == 0:
             torch.save(state, path / "trainer_state.pt")
         return path
@@ -320,6 +336,8 @@ class Trainer:
         else:
             self.optimizer.load_state_dict(state["optimizer"])
         self.step, self.history = state["step"], state["history"]
+        if "reference" in state and self.ref is not None:
+            self.ref.load_state_dict(state["reference"])
         self.curriculum.pass_rate = state["pass_rate"]
         torch.set_rng_state(state["torch_rng"])
         random.setstate(state["python_rng"])
@@ -350,6 +368,7 @@ def fit(cfg: Config, *, resume: bool = False, model=None, tokenizer=None, progre
         t0 = time.perf_counter()
         report["before"] = trainer.evaluate()
         report["eval_seconds"] = time.perf_counter() - t0
+        logger.eval_samples(0, trainer.last_eval)
         logger.event({"step": 0, **{f"eval_{k}": v for k, v in report["before"].items()}})
     from tqdm import tqdm
 
@@ -359,6 +378,7 @@ def fit(cfg: Config, *, resume: bool = False, model=None, tokenizer=None, progre
         metrics = trainer.train_step()
         if cfg.train.eval_every and trainer.step % cfg.train.eval_every == 0 and trainer.step < cfg.train.steps:
             metrics.update({f"eval_{k}": v for k, v in trainer.evaluate().items()})
+            logger.eval_samples(trainer.step, trainer.last_eval)
         trainer.history.append({k: v for k, v in metrics.items() if k != "samples"})
         logger.step(metrics)
         bar.update(1)
@@ -374,6 +394,7 @@ def fit(cfg: Config, *, resume: bool = False, model=None, tokenizer=None, progre
     bar.close()
     report["train_seconds"] = report.get("train_seconds", 0.0) + time.perf_counter() - t_start
     report["after"] = trainer.evaluate()
+    logger.eval_samples(trainer.step, trainer.last_eval)
     logger.event({"step": trainer.step, **{f"eval_{k}": v for k, v in report["after"].items()}})
     logger.save_report(report)
     logger.plot()
