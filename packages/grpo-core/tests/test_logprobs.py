@@ -126,7 +126,7 @@ def test_fused_grpo_loss_matches_the_naive_objective(agg, beta, entropy_coef, te
                                  chunk=5, **kw)  # fmt: skip
     (2.0 * got).backward()  # the incoming gradient scales the stored ones
     assert abs(got.item() - want.item()) < 1e-6
-    assert (hidden.grad - 2 * gh).abs().max() < 1e-6 and (weight.grad - 2 * gw).abs().max() < 1e-6
+    assert (hidden.grad - 2 * gh).abs().max() < 1e-5 and (weight.grad - 2 * gw).abs().max() < 1e-5  # fp32 inside
     assert 0 < stats["clip_frac"] < 1
     for k in ("clip_frac", "ratio_mean", *(("kl",) if beta else ()), *(("entropy",) if entropy_coef else ())):
         assert abs(stats[k] - want_stats[k]) < 1e-5, k

@@ -137,7 +137,8 @@ def test_sft_warm_start_then_grpo_resumes_with_its_reference(tmp_path, tokenizer
         return m
 
     over = {"train.steps": 4, "algo.sft_warmup_steps": 1}
-    fit(tiny_config(tmp_path / "a", **over), model=tiny, tokenizer=tokenizer, progress=False)
+    report = fit(tiny_config(tmp_path / "a", **over), model=tiny, tokenizer=tokenizer, progress=False)
+    assert {"before", "after_warmup", "after"} <= set(report)  # the warm start's own share is reported
     part = tiny_config(tmp_path / "b", **over)
     fit(part, model=from_initial(), tokenizer=tokenizer, progress=False, stop_after=2)
     fit(part, model=from_initial(), tokenizer=tokenizer, progress=False, resume=True)

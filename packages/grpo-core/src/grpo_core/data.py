@@ -30,8 +30,9 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[tupl
 
 
 def example_thought(r: Record) -> str:
+    """A one-line thought for worked examples and the SFT warm start: short, so calls fit the token budget."""
     names = ", ".join(sorted({c.name for c in r.answer})) or "none of the tools"
-    return f"The request needs {names}; I take every argument value from the request."
+    return f"The request needs {names}."
 
 
 class Curriculum:

@@ -61,8 +61,8 @@ def _grad_logits(logits: torch.Tensor, lse: torch.Tensor, targets: torch.Tensor,
 
 
 def _logits(h: torch.Tensor, weight: torch.Tensor, temperature: float) -> torch.Tensor:
-    logits = (h @ weight.T).float()
-    return logits.div_(temperature) if temperature != 1.0 else logits
+    """A chunk's float32 logits over ``temperature`` (the small ``h`` is scaled, not the ``(c, V)`` result)."""
+    return ((h / temperature if temperature != 1.0 else h) @ weight.T).float()
 
 
 class _ChunkedLogprobs(torch.autograd.Function):
@@ -91,8 +91,8 @@ class _ChunkedLogprobs(torch.autograd.Function):
         for s in range(0, hidden.shape[0], chunk):
             h = hidden[s : s + chunk]
             logits = _logits(h, weight, t)
-            g = _grad_logits(logits, lse_all[s : s + chunk], targets[s : s + chunk], grad_out[s : s + chunk].float())
-            g = (g.div_(t) if t != 1.0 else g).to(hidden.dtype)
+            rows = slice(s, s + chunk)
+            g = _grad_logits(logits, lse_all[rows], targets[rows], grad_out[rows].float() / t).to(hidden.dtype)
             if grad_hidden is not None:
                 grad_hidden[s : s + chunk] = g @ weight
             if grad_weight is not None:
@@ -115,9 +115,10 @@ def token_logprobs(
 LossFn = Callable[[torch.Tensor, slice, "torch.Tensor | None"], torch.Tensor]
 
 
-def _chunk_terms(z: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn, rows: slice, with_entropy: bool):
-    """One chunk of :func:`fused_logprob_loss`: ``(loss part, logp, entropy, d loss / d logits)``; ``z`` (the
-    chunk's float32 logits) is overwritten and becomes the returned gradient."""
+def _chunk_terms(z: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn, rows: slice, with_entropy: bool,
+                 temperature: float):  # fmt: skip
+    """One chunk of :func:`fused_logprob_loss`: ``(loss part, logp, entropy, d loss / d (h @ W.T))``; ``z`` (the
+    chunk's tempered float32 logits) is overwritten and becomes the returned gradient."""
     ent = xlogp = None
     if _use_triton(z) and not with_entropy:
         from .triton_kernels import lse_gather
@@ -127,11 +128,12 @@ def _chunk_terms(z: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn, rows: 
     else:
         tgt = z.gather(1, targets[:, None]).squeeze(1)
         top = z.amax(1, keepdim=True)
-        probs = z.sub_(top).exp_()
+        probs = z.sub_(top).exp_()  # unnormalised softmax, in place
         total = probs.sum(1, keepdim=True)
-        probs.div_(total)  # softmax, in place
         lse = top.squeeze(1) + total.squeeze(1).log()
         if with_entropy:
+            probs.div_(total)
+            total = torch.ones_like(total)
             xlogp = torch.special.xlogy(probs, probs)
             ent = -xlogp.sum(1)
     logp = tgt - lse
@@ -141,12 +143,13 @@ def _chunk_terms(z: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn, rows: 
         part = loss_fn(lp, rows, en)
         grads = torch.autograd.grad(part, [lp] if en is None else [lp, en], allow_unused=True)
     g_lp = grads[0] if grads[0] is not None else torch.zeros_like(logp)
+    g_lp = g_lp / temperature  # the chain rule through z = (h @ W.T) / T, on the small per-row factors
     if probs is None:  # Triton: g·(onehot − softmax) from the logits and their logsumexp
         return part.detach(), logp, ent, _grad_logits(z, lse, targets, g_lp)
-    g_ent = grads[1] if ent is not None and grads[1] is not None else None
+    g_ent = grads[1] / temperature if ent is not None and grads[1] is not None else None
     # d logp/dz = onehot − p;  d entropy/dz = −p·(log p + H)
     scale = g_lp if g_ent is None else g_lp + g_ent * ent
-    grad = probs.mul_(-scale[:, None])
+    grad = probs.mul_(-scale[:, None] / total)  # one pass: normalise and scale
     if g_ent is not None:
         grad.addcmul_(xlogp, g_ent[:, None], value=-1.0)
     grad.scatter_add_(1, targets[:, None], g_lp[:, None])
@@ -166,12 +169,13 @@ class _FusedLoss(torch.autograd.Function):
         for s in range(0, n, chunk):
             rows = slice(s, min(s + chunk, n))
             h = hidden[rows]
-            part, lp, en, g = _chunk_terms(_logits(h, weight, temperature), targets[rows], loss_fn, rows, with_entropy)
+            z = _logits(h, weight, temperature)
+            part, lp, en, g = _chunk_terms(z, targets[rows], loss_fn, rows, with_entropy, temperature)
             loss += part
             logp[rows] = lp
             if en is not None:
                 ent[rows] = en
-            g = (g.div_(temperature) if temperature != 1.0 else g).to(hidden.dtype)
+            g = g.to(hidden.dtype)
             if grad_hidden is not None:
                 grad_hidden[rows] = g @ weight
             if grad_weight is not None:

@@ -376,9 +376,15 @@ def fit(cfg: Config, *, resume: bool = False, model=None, tokenizer=None, progre
     t_start = time.perf_counter()
     while trainer.step < cfg.train.steps:
         metrics = trainer.train_step()
-        if cfg.train.eval_every and trainer.step % cfg.train.eval_every == 0 and trainer.step < cfg.train.steps:
-            metrics.update({f"eval_{k}": v for k, v in trainer.evaluate().items()})
+        warm_end = trainer.step == cfg.algo.sft_warmup_steps and cfg.algo.mode == "grpo"
+        if trainer.step < cfg.train.steps and (warm_end or (cfg.train.eval_every and
+                                                            trainer.step % cfg.train.eval_every == 0)):  # fmt: skip
+            result = trainer.evaluate()
+            metrics.update({f"eval_{k}": v for k, v in result.items()})
             logger.eval_samples(trainer.step, trainer.last_eval)
+            if warm_end:  # what the SFT warm start alone reached, so GRPO's own gain is visible
+                report["after_warmup"] = result
+                logger.save_report(report)
         trainer.history.append({k: v for k, v in metrics.items() if k != "samples"})
         logger.step(metrics)
         bar.update(1)

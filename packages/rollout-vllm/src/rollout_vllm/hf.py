@@ -86,8 +86,20 @@ class HFBackend:
             cache.batch_repeat_interleave(k)
         kwargs = self._generate_kwargs(sampling, stop, max(max_new), sampling.seed)
         out = self.model.generate(input_ids=ids.repeat_interleave(k, 0), attention_mask=attn.repeat_interleave(k, 0),
-                                  past_key_values=cache if cache.get_seq_length() else None, **kwargs)  # fmt: skip
+                                  past_key_values=self._static(cache, p + width + max(max_new)), **kwargs)  # fmt: skip
         return self._finish(out, p + width, sampling, stop, max_new)
+
+    def _static(self, cache, length: int):
+        """The prefilled cache moved into a preallocated one: decoding then writes each new key/value in place
+        instead of concatenating the whole cache again at every step and layer."""
+        from transformers import StaticCache
+
+        if not cache.get_seq_length():
+            return None
+        static = StaticCache(config=self.model.config, max_cache_len=length)
+        for i, layer in enumerate(cache.layers):
+            static.update(layer.keys, layer.values, i)
+        return static
 
     def _generate_kwargs(self, sampling: SamplingConfig, stop: list[str], max_new: int, seed: int) -> dict:
         greedy = sampling.temperature <= 0
