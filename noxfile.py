@@ -24,7 +24,7 @@ SMOKE = {
         "from toolcall_reward.code_interpreter import answers_equal; assert answers_equal('0.5', '1/2')"
     ),
     "grpo-core": (
-        "from grpo_core.config import load; c = load('quickstart', ['train.steps=1']); assert c.train.steps == 1;"
+        "from grpo_core.config import load; c = load('quickstart', ['train.steps=9']); assert c.train.steps == 9;"
         "from grpo_core.logprobs import token_logprobs; import torch;"
         "h, w = torch.randn(3, 4), torch.randn(10, 4); t = torch.tensor([1, 2, 3]);"
         "assert torch.allclose(token_logprobs(h, w, t), torch.log_softmax(h @ w.T, -1)[range(3), t], atol=1e-5)"

@@ -25,7 +25,7 @@ if __name__ == "__main__":
     cfg = load("quickstart", ["data.train_size=12", "data.eval_size=2", "data.shots=0", "rollout.n=4",
                               "rollout.max_tokens=6", "train.prompts_per_step=2", "train.steps=2", "train.save_every=0",
                               f"train.output_dir={out}", "reward.reward=test_odd_length", "algo.lr=1e-3",
-                              "algo.beta=0", "train.deepspeed=2"])  # fmt: skip
+                              "algo.beta=0", "train.deepspeed=2", "algo.sft_warmup_steps=0"])  # fmt: skip
     before = [p.detach().clone() for p in model.parameters()]
     fit(cfg, model=model, tokenizer=tokenizer, progress=False)
     changed = any(not torch.equal(b, p.detach()) for b, p in zip(before, model.parameters()))

@@ -71,7 +71,8 @@ def tiny_config(tmp_path, **over) -> Config:
     cfg = load("quickstart", [
         "data.train_size=12", "data.eval_size=3", "data.shots=0", "rollout.n=4", "rollout.max_tokens=6",
         "train.prompts_per_step=2", "train.steps=3", "train.save_every=1", f"train.output_dir={tmp_path / 'run'}",
-        "reward.reward=test_odd_length", "algo.lr=1e-3", "algo.beta=0.01",
+        "reward.reward=test_odd_length", "algo.lr=1e-3", "algo.beta=0.01", "algo.sft_warmup_steps=0",
+        "data.mask_rate=0",
     ] + [f"{k}={v}" for k, v in over.items()])  # fmt: skip
     return cfg
 
