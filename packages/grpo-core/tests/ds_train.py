@@ -1,4 +1,4 @@
-"""Run by torchrun (2 ranks, gloo, CPU): a few GRPO steps of a tiny model under DeepSpeed ZeRO-2."""
+"""Run by torchrun (gloo, CPU): a few GRPO steps of a tiny model under DeepSpeed (ZeRO stage: argv[2], default 2)."""
 
 import json
 import os
@@ -18,14 +18,14 @@ def odd_length(text, record, cfg):
 
 
 if __name__ == "__main__":
-    out = sys.argv[1]
+    out, stage = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "2"
     dist.init_process_group("gloo")
     tokenizer = byte_tokenizer()
     model = tiny_llama(tokenizer)
     cfg = load("quickstart", ["data.train_size=12", "data.eval_size=2", "data.shots=0", "rollout.n=4",
                               "rollout.max_tokens=6", "train.prompts_per_step=2", "train.steps=2", "train.save_every=0",
                               f"train.output_dir={out}", "reward.reward=test_odd_length", "algo.lr=1e-3",
-                              "algo.beta=0", "train.deepspeed=2", "algo.sft_warmup_steps=0"])  # fmt: skip
+                              "algo.beta=0", f"train.deepspeed={stage}", "algo.sft_warmup_steps=0"])  # fmt: skip
     before = [p.detach().clone() for p in model.parameters()]
     fit(cfg, model=model, tokenizer=tokenizer, progress=False)
     changed = any(not torch.equal(b, p.detach()) for b, p in zip(before, model.parameters()))

@@ -171,6 +171,7 @@ def test_sft_mode_and_lora(tmp_path, tiny, tokenizer):
         (["algo.lr=-1"], "algo.lr"),
         (["data.mask_rate=1.5"], "data.mask_rate"),
         (["algo.sft_warmup_steps=99"], "algo.sft_warmup_steps"),
+        (["train.deepspeed=3"], "train.deepspeed"),
         (["rollout.backend=tpu"], "rollout.backend"),
         (["algo.nope=1"], "algo.nope"),
         (["train.steps=many"], "train.steps"),

@@ -99,13 +99,30 @@ class TrainConfig:
     output_dir: str = field(default="runs/quickstart", metadata={"help": "run directory"})
     seed: int = field(default=0, metadata={"help": "global seed"})
     curriculum: bool = field(default=False, metadata={"help": "sample prompts by pass rate (SimpleGRPO)"})
-    deepspeed: str = field(default="", metadata={"help": "'' (plain torch), a ZeRO stage '0'-'3' or a JSON file"})
+    deepspeed: str = field(default="", metadata={"help": "'' (plain torch), a ZeRO stage '0'-'2' or a JSON file"})
     offload: bool = field(default=False, metadata={"help": "DeepSpeed: offload optimizer state to CPU"})
     samples_to_log: int = field(default=4, metadata={"help": "completions written per step"})
 
 
 SECTIONS = {"model": ModelConfig, "data": DataConfig, "rollout": RolloutSection, "reward": RewardConfig,
             "algo": AlgoConfig, "train": TrainConfig}  # fmt: skip
+
+
+ZERO3 = (
+    "ZeRO stage 0-2: stage 3 re-partitions weights between module calls, and the trainer calls the decoder "
+    "twice per group (prompt once, completions on its cache) and reads the LM head directly (fused kernel); "
+    "not supported yet"
+)
+
+
+def _zero_stage(spec: str) -> int:
+    """The ZeRO stage a ``train.deepspeed`` value asks for (a digit or a DeepSpeed JSON file)."""
+    if spec.isdigit():
+        return int(spec)
+    try:
+        return int(json.loads(Path(spec).read_text()).get("zero_optimization", {}).get("stage", 0))
+    except (OSError, ValueError, AttributeError):
+        return 0
 
 
 @dataclass
@@ -121,6 +138,7 @@ class Config:
         return dataclasses.asdict(self)
 
     def validate(self) -> Config:
+        """Every field checked before any compute; the error names the field."""
         from .maths import ADVANTAGES, POLICY_LOSSES
 
         checks = [
@@ -143,8 +161,9 @@ class Config:
             (
                 "train.deepspeed",
                 self.train.deepspeed in ("", "0", "1", "2", "3") or Path(self.train.deepspeed).is_file(),
-                "'', a ZeRO stage 0-3 or an existing JSON file",
+                "'', a ZeRO stage digit or an existing JSON file",
             ),  # fmt: skip
+            ("train.deepspeed", _zero_stage(self.train.deepspeed) < 3, ZERO3),
             ("data.source", self.data.source == "synthetic" or Path(self.data.source).is_file(), "an existing file"),
             (
                 "data.eval_source",
