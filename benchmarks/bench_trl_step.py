@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 OVERRIDES = ["rollout.n=8", "train.prompts_per_step=2", "rollout.max_tokens=64", "rollout.temperature=0.7",
-             "algo.beta=0.001", "algo.lr=1e-6", "algo.drop_uniform=false", "data.eval_size=0"]  # fmt: skip
+             "algo.beta=0.001", "algo.lr=1e-6", "algo.drop_uniform=false", "data.eval_size=0",
+             "algo.sft_warmup_steps=0", "data.mask_rate=0"]  # GRPO steps only, the same prompts as TRL  # fmt: skip
 
 
 def ours(steps: int) -> dict:
