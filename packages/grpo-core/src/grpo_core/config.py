@@ -109,9 +109,8 @@ SECTIONS = {"model": ModelConfig, "data": DataConfig, "rollout": RolloutSection,
 
 
 ZERO3 = (
-    "ZeRO stage 0-2: stage 3 re-partitions weights between module calls, and the trainer calls the decoder "
-    "twice per group (prompt once, completions on its cache) and reads the LM head directly (fused kernel); "
-    "not supported yet"
+    "ZeRO stage 0-2: under stage 3 DeepSpeed's gradient reduce-scatter fails with this trainer's forward (it calls "
+    "the decoder and reads the LM head directly, not through the engine's forward); not supported yet"
 )
 
 
