@@ -65,6 +65,30 @@ def _type_changed(v):
     return str(v)
 
 
+def type_swaps(v) -> list:
+    """``v`` re-emitted as every other type it can take: int↔float (integral values), bool↔int,
+    number↔numeric string, list↔tuple, single value↔one-element list, and a list with its items swapped."""
+    if isinstance(v, bool):
+        return [int(v), str(v).lower(), [v]]
+    if isinstance(v, int):
+        return [float(v), str(v), [v]] + ([bool(v)] if v in (0, 1) else [])
+    if isinstance(v, float):
+        return ([int(v)] if v.is_integer() else []) + [str(v), [v]]
+    if isinstance(v, str):
+        numeric = v.strip().lstrip("-").replace(".", "", 1).isdigit()
+        return ([float(v) if "." in v else int(v)] if numeric else []) + [[v]]
+    if isinstance(v, (list, tuple)):
+        swapped = [next(iter(type_swaps(x)), x) for x in v]
+        return (
+            [tuple(v) if isinstance(v, list) else list(v)]
+            + ([v[0]] if len(v) == 1 else [])
+            + ([swapped] if swapped != list(v) or any(type(a) is not type(b) for a, b in zip(swapped, v)) else [])
+        )
+    if isinstance(v, dict):
+        return [[v]]
+    return []
+
+
 def _case_space(v):
     if isinstance(v, str):
         return v.swapcase().replace(" ", "  ") + " " if v else " "
@@ -74,8 +98,9 @@ def _case_space(v):
 
 
 def perturbations(calls: list[ToolCall], alternatives: list[dict]) -> dict[str, list[ToolCall]]:
-    """Gold + systematic variants: changed value, dropped/extra argument, swapped order, type change,
-    string case/spacing, a later acceptable alternative, and a renamed function."""
+    """Gold + systematic variants: changed value, dropped/extra argument, swapped order, type change, a type
+    swap of every argument (:func:`type_swaps`), string case/spacing, a later acceptable alternative, and a
+    renamed function."""
 
     def edit(index, fn):
         new = [ToolCall(c.name, dict(c.arguments)) for c in calls]
@@ -94,6 +119,9 @@ def perturbations(calls: list[ToolCall], alternatives: list[dict]) -> dict[str, 
             out[f"{tag}:dropped_arg"] = edit(idx, lambda a, k=kl: a.pop(k))
             out[f"{tag}:type_change"] = edit(idx, lambda a, k=k0: a.__setitem__(k, _type_changed(a[k])))
             out[f"{tag}:case_space"] = edit(idx, lambda a, k=k0: a.__setitem__(k, _case_space(a[k])))
+        for k in keys:
+            for j, swapped in enumerate(type_swaps(args[k])):
+                out[f"{tag}:type_swap:{k}:{j}"] = edit(idx, lambda a, k=k, w=swapped: a.__setitem__(k, w))
         out[f"{tag}:extra_arg"] = edit(idx, lambda a: a.__setitem__("unexpected_argument", 1))
         alts = alternatives[idx]["arguments"]
         later = {k: v[1] for k, v in alts.items() if isinstance(v, list) and len(v) > 1}
@@ -124,16 +152,20 @@ def category_cases(category: str):
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
-def test_greedy_mode_agrees_with_the_official_checker(category):
-    disagreements, per_entry = [], {}
+def test_greedy_mode_agrees_with_the_official_checker(category, capsys):
+    disagreements, per_entry, swaps = [], {}, 0
     for record, kind, calls, functions, truth in category_cases(category):
         language = record.meta["language"]
         theirs = official_verdict(functions, calls, truth, language, category)
         ours = match_bfcl(calls, record.alternatives, record.tools, language, greedy=True).valid
         per_entry[record.id] = per_entry.get(record.id, 0) + 1
+        swaps += ":type_swap:" in kind
         if theirs != ours:
             disagreements.append((record.id, kind, theirs, ours))
+    with capsys.disabled():
+        print(f"\n{category}: {len(per_entry)} entries, {sum(per_entry.values())} cases ({swaps} type swaps)")
     assert min(per_entry.values()) >= 6  # gold + at least five perturbations per entry
+    assert swaps >= len(per_entry) // 2  # most entries have an argument to swap
     assert disagreements == [], f"{len(disagreements)} disagreements, first: {disagreements[:10]}"
 
 
@@ -221,3 +253,15 @@ def test_check_official_lists_no_disagreement_on_perturbed_outputs(tmp_path, cap
     assert result["official_disagreements"] == []
     assert sum(v["total"] for v in result["categories"].values()) == len(by_entry)
     assert 0.05 < sum(v["correct"] for v in result["categories"].values()) / len(by_entry) < 0.95  # a real mix
+
+
+def test_hermes_block_answers_decode_and_score(capsys):
+    """Gold answers written as Hermes blocks (one ``<tool_call>{…}</tool_call>`` per call) score like the JSON list."""
+    from bench_eval import get_benchmark
+
+    bench, _ = get_benchmark("bfcl:parallel")
+    right = 0
+    for record in convert_file("bfcl", bfcl_category_path("parallel")):
+        blocks = "\n".join(f"<tool_call>{json.dumps(c.to_dict())}</tool_call>" for c in record.answer)
+        right += bench.score(record, "<think>several calls</think>\n" + blocks).correct
+    assert right == 200 - sum(q.startswith("parallel_") and not q.startswith("parallel_multiple") for q in KNOWN_QUIRKS)

@@ -163,3 +163,42 @@ def test_cli_bad_input_names_the_line_and_keeps_output(tmp_path, capsys):
     assert main(base) == 1 and "not in" in capsys.readouterr().err
     assert main([*base[:-2], "-o", str(out), "--set", "greedy=maybe"]) == 1
     assert "expected true or false" in capsys.readouterr().err
+
+
+def test_hermes_answer_scores_by_syntax():
+    """One ``<tool_call>{…}</tool_call>`` block per call (Qwen / vLLM hermes): right under hermes and auto,
+    malformed under json (Tool-N1's one-list rule, the default)."""
+    gold = [ToolCall("f", {"a": 1}), ToolCall("g", {"b": "x"})]
+    rec = Record("h", "test", [], [Message("user", "q")], gold)
+    text = "<think>two calls</think>\n" + "\n".join(
+        f'<tool_call>\n{{"name": "{c.name}", "arguments": {json.dumps(c.arguments)}}}\n</tool_call>' for c in gold[::-1]
+    )
+    for syntax, expected in (("hermes", 1.0), ("auto", 1.0), ("json", 0.0)):
+        for match in ("exact", "schema"):
+            assert score(text, rec, RewardConfig(syntax=syntax, match=match)).score == expected, (syntax, match)
+    assert RewardConfig().syntax == "json"
+
+
+def test_bfcl_types_are_exact_python_types():
+    """BFCL's checker: ``type(value)`` must be the declared type (int→float is the one widening), or the type
+    of the accepted values (a variable name written as a string)."""
+    from toolcall_reward.bfcl import check_call
+
+    tool = Tool("f", "", {"type": "object", "properties": {
+        "base": {"type": "integer", "x-bfcl-type": "integer"}, "w": {"type": "number", "x-bfcl-type": "float"},
+        "xs": {"type": "array", "x-bfcl-type": "array", "items": {"type": "integer", "x-bfcl-type": "integer"}},
+        "flag": {"type": "boolean", "x-bfcl-type": "boolean"}}, "required": []})  # fmt: skip
+    gold = {"name": "f", "arguments": {"base": [10], "w": [2.0, ""], "xs": [[1, 2]], "flag": [True, ""]}}
+
+    def valid(**args):
+        return check_call(tool, ToolCall("f", {"xs": [1, 2], **args}), gold).valid
+
+    assert valid(base=10) and valid(base=10, w=2) and valid(base=10, w=2.0)
+    assert not valid(base=10.0)  # the leaderboard rejects an integral float for an integer
+    assert not valid(base=True) and not valid(base="10") and not valid(base=[10])
+    assert valid(base=10, xs=[1, 2]) and not valid(base=10, xs=[1.0, 2]) and not valid(base=10, xs=(1, 2))
+    assert valid(base=10, flag=True) and not valid(base=10, flag=1)
+    gold["arguments"]["xs"].append("")  # an omittable array: BFCL then leaves its items' types unchecked
+    assert valid(base=10, xs=[1.0, 2])
+    variable = {"name": "f", "arguments": {"base": ["n_items"]}}  # BFCL writes a variable's name as a string
+    assert check_call(tool, ToolCall("f", {"base": "n_items"}), variable).valid

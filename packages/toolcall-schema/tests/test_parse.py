@@ -17,7 +17,7 @@ G = ToolCall("g.h", {"b": "x"})
             '<tool_call>{"name": "g.h", "arguments": {"b": "x"}}</tool_call>',
             "ok",
             [F, G],
-            False,
+            True,  # Hermes blocks: well-formed under auto (the default) and hermes, not under json
         ),
         ("<think>r</think>\nI cannot help with that.", "no_call", [], True),
         ("", "empty", [], False),
@@ -44,6 +44,27 @@ def test_diagnoses(text, diagnosis, calls, format_ok):
     assert p.diagnosis == Diagnosis(diagnosis), p.detail
     assert p.calls == calls
     assert p.format_ok is format_ok
+
+
+HERMES = (
+    '<think>r</think><tool_call>{"name": "f", "arguments": {"a": 1}}</tool_call>\n'
+    '<tool_call>\n{"name": "g.h", "arguments": {"b": "x"}}\n</tool_call>'
+)
+
+
+def test_hermes_blocks_by_syntax():
+    for syntax, format_ok in (("auto", True), ("hermes", True), ("json", False)):
+        p = parse_output(HERMES, syntax=syntax)
+        assert p.calls == [F, G] and p.format_ok is format_ok, syntax
+    one_list = '<think>r</think><tool_call>[{"name": "f", "arguments": {"a": 1}}]</tool_call>'
+    assert parse_output(one_list, syntax="hermes").diagnosis is Diagnosis.BAD_SHAPE  # a list is not Hermes
+    assert parse_output(one_list, syntax="auto").format_ok and parse_output(one_list, syntax="json").format_ok
+    mixed = '<think>r</think><tool_call>[{"name": "f", "arguments": {"a": 1}}]</tool_call><tool_call>[]</tool_call>'
+    assert not parse_output(mixed, syntax="auto").format_ok  # several blocks are well-formed only as Hermes
+    assert parse_output("<think>r</think><tool_call>{'name': 'f'}</tool_call>", syntax="hermes").diagnosis is (
+        Diagnosis.BAD_JSON
+    )
+    assert parse_output("<think>r</think>[f(a=1)]", syntax="hermes").diagnosis is Diagnosis.NO_CALL
 
 
 def test_plain_python_calls_without_think_requirement():

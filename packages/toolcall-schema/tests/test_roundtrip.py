@@ -156,14 +156,21 @@ def test_fast_json_matches_the_standard_library(text):
             loads(text)
         return
     got = loads(text)
+    assert json.dumps(got, sort_keys=True) == json.dumps(expected, sort_keys=True)  # integers past 64 bits too
 
-    def wide_ints_as_floats(v):  # the one documented difference: integers beyond 64 bits read as floats
-        if isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**64:
-            return float(v)
-        if isinstance(v, list):
-            return [wide_ints_as_floats(x) for x in v]
-        if isinstance(v, dict):
-            return {k: wide_ints_as_floats(x) for k, x in v.items()}
-        return v
 
-    assert json.dumps(got, sort_keys=True) == json.dumps(wide_ints_as_floats(expected), sort_keys=True)
+@given(json_values, json_values)
+def test_dumps_sorted_equal_exactly_when_the_standard_library_says_so(a, b):
+    from toolcall_schema.fastjson import dumps_sorted
+
+    same = json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    assert (dumps_sorted(a) == dumps_sorted(b)) is same
+    assert dumps_sorted(a) == dumps_sorted(json.loads(json.dumps(a)))
+
+
+def test_dumps_sorted_keeps_nan_apart_from_null_and_wide_integers_exact():
+    from toolcall_schema.fastjson import dumps_sorted
+
+    assert dumps_sorted([float("nan")]) != dumps_sorted([None])
+    assert dumps_sorted({"a": float("inf")}) != dumps_sorted({"a": None})
+    assert dumps_sorted(2**64) != dumps_sorted(float(2**64)) and dumps_sorted(2**70) == dumps_sorted(2**70)

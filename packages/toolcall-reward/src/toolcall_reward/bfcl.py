@@ -3,7 +3,9 @@
 A gold call is ``{"name": ..., "arguments": {arg: [accepted values]}}``; ``""`` among the accepted values
 means the argument may be omitted; dict (and list-of-dict) values are themselves in possible-answer form,
 one level deep. Strings compare after BFCL's normalisation (spaces and ``,./-_*^`` removed, lower case,
-``'`` → ``"``). Python ``int`` is accepted for ``float``. Java/JavaScript arguments are source strings
+``'`` → ``"``). Types are BFCL's: a value's exact Python type must be the declared one (``10.0`` is not an
+``integer``, ``True`` not an ``integer``) or that of the accepted values (a variable name); ``int`` is accepted
+for ``float``. Java/JavaScript arguments are source strings
 read by :mod:`toolcall_reward.literals`. Parallel calls are paired first-fit (``greedy=True``, BFCL's
 order) or by maximum bipartite matching (``greedy=False``).
 """
@@ -34,7 +36,6 @@ class Verdict:
 
 
 OK = Verdict(True)
-_NONE = object()
 
 
 def standardize(s: str) -> str:
@@ -104,6 +105,28 @@ def _check_list(value: list[Any], alts: list[Any]) -> Verdict:
     return OK if std_value in std_alts else Verdict(False, "value_error:list/tuple")
 
 
+def _answer_type(alts: list[Any]) -> type | None:
+    """The type of the first non-omitted accepted value (BFCL writes a variable's name there as a string)."""
+    return next((type(a) for a in alts if a != ""), None)
+
+
+def type_check(value: Any, alts: list[Any], expected: type, nested: type | None) -> tuple[bool, bool]:
+    """BFCL's type rule: ``(valid, is_variable)``. The value's exact Python type must be the declared one
+    (so ``10.0`` is no ``integer`` and ``True`` no ``integer``), or the type of the accepted values (a variable
+    name given as a string); a declared array checks each item against the item type, one level deep, where
+    any accepted value that is not a list (``""``) passes the items unchecked."""
+    answer_type = _answer_type(alts)
+    is_variable = answer_type is not None and answer_type is not expected
+    if type(value) is expected:
+        if nested is None:
+            return True, is_variable
+        for alt in alts:
+            if type(alt) is not list or all(type_check(item, alt, nested, None)[0] for item in value):
+                return True, is_variable
+        return False, is_variable
+    return (answer_type is not None and type(value) is answer_type), True
+
+
 def check_call(tool: Tool | None, call: ToolCall, gold: dict[str, Any], language: str = "python") -> Verdict:
     """One predicted call against one gold call in possible-answer form."""
     if tool is None:
@@ -154,8 +177,10 @@ def check_call(tool: Tool | None, call: ToolCall, gold: dict[str, Any], language
                     value = float(value)
         except Unsupported:
             return Verdict(False, "type_error:unsupported")
-        first = next((a for a in alts if a != ""), _NONE)
-        is_variable = first is not _NONE and type(first) is not expected
+        type_ok, is_variable = type_check(value, alts, expected, nested)
+        if not type_ok:
+            nested_failed = nested is not None and type(value) is expected
+            return Verdict(False, "type_error:nested" if nested_failed else "type_error:simple")
         if not is_variable:
             if expected is dict:
                 v = _check_dict(value, alts)

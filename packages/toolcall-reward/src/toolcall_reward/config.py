@@ -23,8 +23,12 @@ class RewardConfig:
         default=False, metadata={"help": "bfcl: pair parallel calls first-fit as BFCL does (else optimal matching)"}
     )
     require_think: bool = field(default=True, metadata={"help": "the format needs a closed <think> block first"})
-    syntax: Literal["auto", "json", "python"] = field(
-        default="json", metadata={"help": "what a <tool_call> body may be: json (Tool-N1), python call syntax, or auto"}
+    syntax: Literal["auto", "json", "python", "hermes"] = field(
+        default="json",
+        metadata={
+            "help": "what a <tool_call> body may be: json (Tool-N1: one block with a list), hermes (one call "
+            "object per block, several blocks), python call syntax, or auto (any of them)"
+        },
     )
     case_insensitive: bool = field(default=False, metadata={"help": "schema: strings compare ignoring case"})
     whitespace: bool = field(default=True, metadata={"help": "schema: strings compare with white space collapsed"})
@@ -62,5 +66,5 @@ class RewardConfig:
     def __post_init__(self) -> None:
         if self.match not in ("exact", "schema", "bfcl"):
             raise ValueError(f"match must be exact, schema or bfcl, not {self.match!r}")
-        if self.syntax not in ("auto", "json", "python"):
-            raise ValueError(f"syntax must be auto, json or python, not {self.syntax!r}")
+        if self.syntax not in ("auto", "json", "python", "hermes"):
+            raise ValueError(f"syntax must be auto, json, python or hermes, not {self.syntax!r}")

@@ -61,7 +61,7 @@ _GOLD_CACHE: dict[tuple[int, str], tuple[list[ToolCall], Any]] = {}
 _EXACT_CACHE: dict[int, tuple[list[ToolCall], list]] = {}  # the hot path of Tool-N1 training: no key tuple
 
 
-def _gold_keys(gold: list[ToolCall], kind: str, make: Callable[[], Any]) -> Any:
+def cached_gold_keys(gold: list[ToolCall], kind: str, make: Callable[[], Any]) -> Any:
     """The gold side's keys, computed once per gold list (GRPO scores a group of samples per record).
     Records are data: mutating a gold list in place after scoring is not supported."""
     key = (id(gold), kind)
@@ -111,7 +111,7 @@ def match_schema(pred: list[ToolCall], gold: list[ToolCall], record: Record, cfg
     if len(pred) != len(gold):
         return WRONG_COUNT
     opts = f"schema:{cfg.case_insensitive}{cfg.whitespace}{cfg.numeric_strings}{cfg.defaults}:{id(record.tools)}"
-    gold_keys = _gold_keys(gold, opts, lambda: Counter(schema_key(c, record, cfg) for c in gold))
+    gold_keys = cached_gold_keys(gold, opts, lambda: Counter(schema_key(c, record, cfg) for c in gold))
     if Counter(schema_key(c, record, cfg) for c in pred) == gold_keys:
         return MATCH
     return _diagnose(Counter(c.name for c in pred), Counter(c.name for c in gold))

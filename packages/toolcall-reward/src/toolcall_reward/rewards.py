@@ -1,14 +1,17 @@
 """Reward functions: ``score(completion, record, config) -> RewardResult``; pure, deterministic, never raises.
 
-Registry (:data:`REWARDS`):
+Registry (:data:`REWARDS`). The ones here use the strict R1 format rule of :func:`toolcall_schema.parse_output`
+(a closed ``<think>`` first, then one ``<tool_call>`` block and nothing after it, or a plain answer when no call
+is due). Tool-N1's own, looser rule and its five reward variants are in :mod:`toolcall_reward.tooln1`
+(``tooln1``, ``tooln1_v1`` …).
 
-- ``binary`` (Tool-N1): 1 iff the format is valid and the calls match; ``answer == []`` and no call → 1.
-- ``fine`` (Tool-N1 ablation): ``format_weight`` for a valid format + ``full_weight`` when the calls match,
+- ``binary``: 1 iff the format is valid and the calls match; ``answer == []`` and no call → 1.
+- ``fine`` (Tool-N1-style ablation): ``format_weight`` for a valid format + ``full_weight`` when the calls match,
   else ``name_weight`` when only the called names match.
-- ``penalized`` (Tool-N1 ablation): 1 when right, 0 when well-formed but wrong, ``penalty`` when malformed.
+- ``penalized``: 1 when right, 0 when well-formed but wrong, ``penalty`` when malformed.
 - ``toolrl`` (ToolRL): format (0/1) + correctness in [-3, 3] from name, parameter-key and value overlap.
 - ``boxed``, ``think_answer_format``, ``tool_use`` and ``auto_program`` (SimpleGRPO's code interpreter):
-  see :mod:`toolcall_reward.math`.
+  see :mod:`toolcall_reward.code_interpreter`.
 """
 
 from __future__ import annotations

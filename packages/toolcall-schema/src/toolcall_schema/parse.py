@@ -40,8 +40,10 @@ class Diagnosis(str, Enum):
 class ParsedOutput:
     """What a completion says: ``calls`` (possibly []), the reasoning text and a diagnosis.
 
-    ``format_ok`` is the strict Tool-N1 format check: a closed ``<think>`` first (when required), then
-    either exactly one well-formed ``<tool_call>`` block and nothing after it, or a plain answer.
+    ``format_ok`` is the strict R1 format check: a closed ``<think>`` first (when required), then either exactly
+    one well-formed ``<tool_call>`` block and nothing after it, or a plain answer. Under ``syntax="hermes"`` or
+    ``"auto"`` several blocks of one JSON object each (Hermes: what Qwen chat templates and vLLM's hermes parser
+    write) are well-formed too.
     """
 
     calls: list[ToolCall] = field(default_factory=list)
@@ -56,7 +58,7 @@ class ParsedOutput:
         return self.diagnosis in (Diagnosis.OK, Diagnosis.NO_CALL)
 
 
-Syntax = Literal["auto", "json", "python"]
+Syntax = Literal["auto", "json", "python", "hermes"]
 
 
 def _shape_calls(obj: Any) -> list[ToolCall]:
@@ -91,11 +93,13 @@ def _shape_calls(obj: Any) -> list[ToolCall]:
 
 
 def _parse_block(content: str, syntax: Syntax) -> tuple[list[ToolCall], Diagnosis, str]:
+    if syntax == "hermes" and not content.lstrip().startswith("{"):
+        return [], Diagnosis.BAD_SHAPE, "a Hermes <tool_call> block holds one JSON object"
     if syntax != "python":
         try:
             obj = loads(content)
         except (ValueError, RecursionError) as e:
-            if syntax == "json":
+            if syntax in ("json", "hermes"):
                 return [], Diagnosis.BAD_JSON, str(e)[:200]
             json_error = str(e)[:200]
         else:
@@ -120,8 +124,10 @@ def _looks_like_python_calls(s: str) -> bool:
 def parse_output(
     text: Any, *, require_think: bool = True, syntax: Syntax = "auto", strict: bool = False
 ) -> ParsedOutput:
-    """Parse a completion. ``syntax`` picks what a ``<tool_call>`` body may be (JSON, Python calls, or
-    either); untagged Python call lists (BFCL style) are read in ``auto`` and ``python`` modes. With
+    """Parse a completion. ``syntax`` picks what a ``<tool_call>`` body may be: ``json`` (Tool-N1: one block,
+    a list of calls or one call), ``hermes`` (one call object per block, any number of blocks), ``python``
+    (call syntax) or ``auto`` (any of these); untagged Python call lists (BFCL style) are read in ``auto`` and
+    ``python`` modes. With
     ``strict`` a completion without its required ``<think>`` block is rejected before any call is read
     (what a reward needs, and faster)."""
     try:
@@ -157,7 +163,7 @@ def _parse_output(text: str, require_think: bool, syntax: Syntax, strict: bool =
         return ParsedOutput(think=think, diagnosis=Diagnosis.UNCLOSED_TOOL_CALL, detail="unbalanced <tool_call> tags")
     if not spans:
         stripped = body.strip()
-        if syntax != "json" and stripped and _looks_like_python_calls(stripped):
+        if syntax in ("auto", "python") and stripped and _looks_like_python_calls(stripped):
             calls, diag, _ = _parse_block(stripped, "python")
             if diag is Diagnosis.OK:
                 diag = Diagnosis.OK if think_ok else Diagnosis.MISSING_THINK
@@ -182,7 +188,8 @@ def _parse_output(text: str, require_think: bool, syntax: Syntax, strict: bool =
     first, last = spans[0][0], spans[-1][1] + 12
     if (first and not body[:first].isspace()) or (last < len(body) and not body[last:].isspace()):
         return ParsedOutput(calls, Diagnosis.EXTRA_TEXT, "text outside <tool_call> after </think>", think)
-    return ParsedOutput(calls, Diagnosis.OK, "", think, format_ok=len(spans) == 1)
+    hermes = syntax in ("auto", "hermes") and all(body[i + 11 : j].lstrip().startswith("{") for i, j in spans)
+    return ParsedOutput(calls, Diagnosis.OK, "", think, format_ok=len(spans) == 1 or hermes)
 
 
 def _block_spans(body: str) -> list[tuple[int, int]] | None:
