@@ -1,7 +1,11 @@
-"""Reward throughput: rewards/s over N completions for ``binary`` in each match mode, against a faithful
-re-implementation of Tool-N1's ``compute_score`` (regex extraction of the ``<tool_call>`` body, a
-``<think>`` check, JSON decoding of the ground truth it receives as a string, and a multiset of
-``(name, json.dumps(arguments, sort_keys=True))``) run in the same process on the same completions.
+"""Reward throughput: rewards/s over N completions for our ``tooln1`` reward (Tool-N1's ``compute_score_v0``,
+bit for bit) and ``binary`` in each match mode, against a plain implementation of Tool-N1's actual scoring rules
+run in the same process on the same completions: the text after the last ``<|im_start|>assistant``, the last
+``<tool_call>(.*?)</tool_call>`` match decoded with ``json.loads`` (a JSON string decoded again, one object
+wrapped in a list), ``<think>``/``</think>`` substring checks, every item an object with ``name`` and
+``arguments``, the ground truth decoded from its JSON string each call, and a multiset of
+``(name, json.dumps(arguments, sort_keys=True))``. Before timing, that baseline is checked against Tool-N1's own
+verdicts (``../shared/data/tool-n1-reward-verdicts.jsonl``, when present) and against ``tooln1`` on every case.
 """
 
 from __future__ import annotations
@@ -17,33 +21,58 @@ from pathlib import Path
 from toolcall_reward import RewardConfig, score
 from toolcall_schema import Message, Record, Tool, ToolCall, format_completion
 
-# ---- baseline: Tool-N1's reward semantics, written from the paper's description of its code ----
-_TN1_CALL = re.compile(r"<tool_call>([^{}]*(\{.*?\})[^{}]*)</tool_call>", re.DOTALL)
-_TN1_FORMAT = re.compile(r".*<think>.*</think>.*<tool_call>.*</tool_call>.*", re.DOTALL)
+VERDICTS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "tool-n1-reward-verdicts.jsonl"
+
+# ---- baseline: Tool-N1's compute_score_v0 rules, implemented plainly (as its code does them) ----
+_TN1_BLOCK = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL)
 
 
 def tooln1_compute_score(solution: str, ground_truth: str) -> float:
     answer = json.loads(ground_truth)
-    m = _TN1_CALL.search(solution)
-    if m is None:
-        # no call: right only when the gold answer is empty and the reasoning is there
-        return float(not answer and "<think>" in solution and "</think>" in solution)
-    if not _TN1_FORMAT.fullmatch(solution):
-        return 0.0
-    try:
-        result = json.loads(m.group(1).strip())
-    except json.JSONDecodeError:
-        return 0.0
+    cut = solution.rfind("<|im_start|>assistant")
+    text = solution[cut:] if cut != -1 else solution
+    blocks = list(_TN1_BLOCK.finditer(text))
+    result = None
+    if blocks:
+        try:
+            result = json.loads(blocks[-1].group(1).strip())
+        except json.JSONDecodeError:
+            result = None
+    if isinstance(result, str):
+        try:
+            result = json.loads(result)
+        except json.JSONDecodeError:
+            result = None
     if isinstance(result, dict):
         result = [result]
-    if not isinstance(result, list) or len(result) != len(answer):
+    if result is None or "<think>" not in text or "</think>" not in text:
         return 0.0
+    if not isinstance(result, (list, str)):
+        return 0.0  # Tool-N1's code raises on a bare number; counted as malformed
+    if any(not isinstance(c, dict) or "name" not in c or "arguments" not in c for c in result):
+        return 0.0
+    if not result or not answer:
+        return float(len(result) == len(answer))
     try:
         got = Counter((c["name"], json.dumps(c["arguments"], sort_keys=True)) for c in result)
         want = Counter((c["name"], json.dumps(c["arguments"], sort_keys=True)) for c in answer)
-    except (TypeError, KeyError):
+    except TypeError:
         return 0.0
     return float(got == want)
+
+
+def check_baseline_against_tooln1_verdicts() -> int:
+    """Rows of Tool-N1's own verdicts the baseline reproduces (all of them, or it is not Tool-N1's rule)."""
+    if not VERDICTS.exists():
+        return 0
+    rows = [json.loads(line) for line in VERDICTS.open(encoding="utf-8")]
+    wrong = []
+    for r in rows:
+        if tooln1_compute_score(r["completion"], json.dumps(r["answer"])) != r["tooln1"]["v0"]:
+            wrong.append(r["bfcl_id"])
+    if wrong:
+        raise SystemExit(f"baseline differs from Tool-N1's verdicts on {len(wrong)} rows, first {wrong[:5]}")
+    return len(rows)
 
 
 def make_cases(n: int, seed: int = 0) -> list[tuple[str, Record, str]]:
@@ -74,8 +103,12 @@ def make_cases(n: int, seed: int = 0) -> list[tuple[str, Record, str]]:
             text = format_completion(bad, think=think)
         elif kind < 0.7:
             text = format_completion(r.answer[:-1] or r.answer * 2, think=think)
-        elif kind < 0.8:
+        elif kind < 0.75:
             text = format_completion(r.answer, think=think).replace("<think>", "")
+        elif kind < 0.8:
+            text = "Let me call it. " + format_completion(r.answer, think=think) + " Done."
+        elif kind < 0.85:
+            text = format_completion(r.answer[:1], think=think) + "\n" + format_completion(r.answer, think="again")
         elif kind < 0.9:
             text = f'<think>{think}</think><tool_call>[{{"name": broken</tool_call>'
         else:
@@ -102,19 +135,28 @@ def main() -> None:
     ap.add_argument("--out", default="benchmarks/results/bench_reward.json")
     args = ap.parse_args()
     cases = make_cases(args.n)
-    result = {"completions": len(cases)}
-    fns = {"tooln1": lambda t, r, g: tooln1_compute_score(t, g)}
+    result = {
+        "completions": len(cases),
+        "baseline_checked_on_tooln1_verdicts": check_baseline_against_tooln1_verdicts(),
+    }
+    ours = RewardConfig(reward="tooln1")
+    differ = sum(tooln1_compute_score(t, g) != score(t, r, ours).score for t, r, g in cases)
+    if differ:
+        raise SystemExit(f"our tooln1 reward differs from the baseline on {differ} cases")
+    fns = {"baseline": lambda t, r, g: tooln1_compute_score(t, g)}
+    fns["ours_tooln1"] = lambda t, r, g: score(t, r, ours).score
     for mode in ("exact", "schema", "bfcl"):
         cfg = RewardConfig(match=mode)
         fns[mode] = lambda t, r, g, cfg=cfg: score(t, r, cfg).score
     measured = rates(fns, cases)
-    base_rate, base_scores = measured.pop("tooln1")
-    result["tooln1_compute_score_per_s"] = round(base_rate)
-    result["tooln1_mean_reward"] = round(sum(base_scores) / len(base_scores), 4)
-    for mode, (rate, scores) in measured.items():
-        result[f"binary_{mode}_per_s"] = round(rate)
-        result[f"binary_{mode}_vs_tooln1"] = round(rate / base_rate, 2)
-        result[f"binary_{mode}_mean_reward"] = round(sum(scores) / len(scores), 4)
+    base_rate, base_scores = measured.pop("baseline")
+    result["tooln1_rules_baseline_per_s"] = round(base_rate)
+    result["tooln1_rules_baseline_mean_reward"] = round(sum(base_scores) / len(base_scores), 4)
+    for name, (rate, scores) in measured.items():
+        key = name if name == "ours_tooln1" else f"binary_{name}"
+        result[f"{key}_per_s"] = round(rate)
+        result[f"{key}_vs_baseline"] = round(rate / base_rate, 2)
+        result[f"{key}_mean_reward"] = round(sum(scores) / len(scores), 4)
     print(json.dumps(result, indent=2))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

@@ -39,7 +39,7 @@ def test_math_scores_boxed_answers_and_counts_skipped(tmp_path, capsys):
     data.write_text("".join(json.dumps(x) + "\n" for x in (NATALIA, SHOP, NO_STEPS)))
     bench = MathCode()
     records = bench.load(None, str(data))
-    assert [r.meta["category"] for r in records].count("gsm8k") == 3 and bench.skipped == 1
+    assert [r.meta["category"] for r in records].count("gsm8k") == 3 and len(bench.skipped) == 1
     preds = tmp_path / "p.jsonl"
     with open(preds, "w") as f:
         for i, r in enumerate(records):

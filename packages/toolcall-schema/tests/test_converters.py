@@ -1,3 +1,4 @@
+import csv
 import json
 
 import pytest
@@ -197,3 +198,73 @@ def test_acebench_normal_and_special_categories(shared_data):
     assert recs["special_irrelevant_0"].answer == [] and recs["special_incomplete_0"].meta["expected_feedback"]
     pref = recs["normal_preference_0"]
     assert pref.messages[0].role == "system" and "User profile" in pref.messages[0].content
+
+
+def test_apibank_level2_tools_from_tool_searcher_results_and_the_api_list(tmp_path):
+    searcher = {"name": "ToolSearcher", "description": "search", "input_parameters": {"keywords": {"type": "str"}}}
+    found = {"name": "BookHotel", "description": "book", "input_parameters": {"name": {"type": "str"}}}
+    dialogue = f"User: book it\nAPI-Request: [ToolSearcher(keywords='hotel')]->{found!r}\nGenerate API Request:\n"
+    item = {
+        "file": "BookHotel-level-3-1.jsonl",
+        "id": 2,
+        "instruction": "API descriptions:\n" + json.dumps(searcher),
+        "input": dialogue,
+        "expected_output": "API-Request: [BookHotel(name='Hilton')]",
+    }
+    undescribed = {**item, "id": 3, "expected_output": "API-Request: [GetUserToken(username='a', password='b')]"}
+    (tmp_path / "test-data").mkdir()
+    (tmp_path / "test-data" / "level-2-api.json").write_text(json.dumps([item, undescribed]))
+    report = ConversionReport()
+    (r,) = convert_file("apibank", tmp_path / "test-data" / "level-2-api.json", report=report)
+    assert r.tool_names == {"ToolSearcher", "BookHotel"} and "quirks" not in r.meta
+    assert [s.record_id for s in report.skipped] == ["apibank-BookHotel-level-3-1.jsonl-3"]
+    assert "GetUserToken" in report.skipped[0].reason
+    # with API-Bank's API list beside test-data/, the undescribed tool comes from there and is flagged
+    (tmp_path / "data").mkdir()
+    info = (
+        "description = 'Get the token.'\ninput_parameters = {'username': {'type': 'str'}, 'password': {'type': 'str'}}"
+    )
+    with open(tmp_path / "data" / "all_apis.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["类名", "api_info"], ["GetUserToken", info], ["Broken", "description = ("]])
+    records = list(convert_file("apibank", tmp_path / "test-data" / "level-2-api.json"))
+    assert len(records) == 2 and records[1].tool("GetUserToken").description == "Get the token."
+    assert records[1].meta["quirks"] and set(records[1].tool("GetUserToken").parameters["required"]) == {
+        "username",
+        "password",
+    }
+
+
+def test_a_line_that_is_not_json_is_one_skipped_item(tmp_path):
+    path = tmp_path / "x.jsonl"
+    row = {"query": "q", "tools": "[]", "answers": "[]", "id": 1}
+    path.write_text(json.dumps(row) + "\n{oops\n" + json.dumps({**row, "id": 2}) + "\n")
+    report = ConversionReport()
+    assert [r.id for r in convert_file("xlam", path, report=report)] == ["xlam-1", "xlam-2"]
+    assert len(report.skipped) == 1 and report.skipped[0].reason.startswith("line 2 is not valid JSON")
+    with pytest.raises(RecordError, match="line 2 is not valid JSON"):
+        list(convert_file("xlam", path, strict=True))
+
+
+def test_acebench_tool_listed_twice(tmp_path):
+    tool = {"name": "f", "description": "d", "parameters": {"type": "dict", "properties": {"a": {"type": "string"}}}}
+    changed = {**tool, "description": "other"}
+    rows = [
+        {"id": "normal_atom_enum_0", "question": "user: q", "function": [tool, tool]},
+        {"id": "normal_atom_enum_1", "question": "user: q", "function": [tool, changed]},
+        {
+            "id": "normal_atom_enum_2",
+            "question": "user: q",
+            "function": [{**tool, "parameters": None, "arguments": tool["parameters"]}],
+        },
+    ]
+    (tmp_path / "possible_answer").mkdir()
+    (tmp_path / "data_normal_atom_enum.json").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    answers = "".join(json.dumps({"id": r["id"], "ground_truth": {"f": {"a": "x"}}}) + "\n" for r in rows)
+    (tmp_path / "possible_answer" / "data_normal_atom_enum.json").write_text(answers)
+    report = ConversionReport()
+    recs = list(convert_file("acebench", tmp_path / "data_normal_atom_enum.json", report=report))
+    assert [r.id for r in recs] == ["normal_atom_enum_0", "normal_atom_enum_2"] and len(recs[0].tools) == 1
+    assert "a" in recs[1].tools[0].parameters["properties"]  # the schema under "arguments" is read too
+    assert [s.record_id for s in report.skipped] == ["normal_atom_enum_1"] and "conflicting" in report.skipped[0].reason
+    with pytest.raises(RecordError, match="conflicting definitions of tool 'f'"):
+        list(convert_file("acebench", tmp_path / "data_normal_atom_enum.json", strict=True))

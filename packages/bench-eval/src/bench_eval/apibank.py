@@ -12,13 +12,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from toolcall_schema import Record, ToolCall, convert_file, parse_output
+from toolcall_schema import Record, ToolCall, parse_output
 from toolcall_schema.callsyntax import CallSyntaxError
 from toolcall_schema.converters.apibank import parse_request
 
 from .core import Benchmark, Scored, register
 
-FILES = {"level-1": "level-1-api.json", "level-2": "level-2-toolsearcher.json"}
+FILES = {"level-1": "level-1-api.json", "level-2": "level-2-api.json"}  # API-Bank's own test-data names
 _REQUEST = re.compile(r"API-Request:\s*(\[.*?\])\s*(?:->|$|\n)", re.DOTALL)
 
 
@@ -57,7 +57,7 @@ class APIBank(Benchmark):
             path = next((p for p in (base / FILES[cat], base / "test-data" / FILES[cat]) if p.exists()), None)
             if path is None:
                 raise FileNotFoundError(f"apibank {cat}: {FILES[cat]} not found in {base} or {base / 'test-data'}")
-            recs = list(convert_file("apibank", path, strict=True))
+            recs = self.convert("apibank", path, cat)
             for r in recs:
                 r.meta["category"] = cat
             records.extend(recs[:limit] if limit else recs)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from toolcall_reward.bfcl import match_bfcl
-from toolcall_schema import Record, convert_file, parse_output
+from toolcall_schema import Record, parse_output
 from toolcall_schema.converters.bfcl import AST_CATEGORIES, bfcl_category_path
 
 from .core import Benchmark, Scored, mean, register
@@ -44,7 +44,7 @@ class BFCL(Benchmark):
         records: list[Record] = []
         for cat in self.resolve(categories):
             path = bfcl_category_path(cat) if data is None else _path_in(data, cat)
-            recs = list(convert_file("bfcl", path, strict=True))
+            recs = self.convert("bfcl", path, cat)
             records.extend(recs[:limit] if limit else recs)
         return records
 

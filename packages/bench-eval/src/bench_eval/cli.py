@@ -14,7 +14,7 @@ from .core import BENCHMARKS, get_benchmark, read_predictions
 def cmd_run(a: argparse.Namespace) -> int:
     from .run import generate, write_results
 
-    bench, cats = get_benchmark(a.benchmark)
+    bench, cats = get_benchmark(a.benchmark, a.strict)
     records = bench.load(cats, a.data, a.limit)
     out = Path(a.output)
     t0 = time.perf_counter()
@@ -28,7 +28,7 @@ def cmd_run(a: argparse.Namespace) -> int:
 def cmd_score(a: argparse.Namespace) -> int:
     from .run import evaluate, write_results
 
-    bench, cats = get_benchmark(a.benchmark)
+    bench, cats = get_benchmark(a.benchmark, a.strict)
     records = bench.load(cats, a.data, a.limit)
     predictions = read_predictions(a.predictions)
     if a.output:
@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--data", help="data folder/file (API-Bank, ACEBench, GSM8K; BFCL defaults to bfcl-eval's)")
         sp.add_argument("--limit", type=int, help="first N entries of each category")
         sp.add_argument("--check-official", action="store_true", help="BFCL: list disagreements with ast_checker")
+        sp.add_argument(
+            "--strict", action="store_true", help="stop at the first bad data entry (default: skip it and count it)"
+        )
 
     r = sub.add_parser("run", help="generate with a model, then score")
     common(r)

@@ -3,13 +3,15 @@ predictions file."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from toolcall_schema import Record
+from toolcall_schema import Record, convert_file
 from toolcall_schema.converters._common import json_lines
+from toolcall_schema.io import ConversionReport
 
 
 @dataclass
@@ -26,12 +28,37 @@ class Scored:
 
 
 class Benchmark:
-    """Base class: subclasses set ``name``/``categories`` and implement ``load`` and ``score``."""
+    """Base class: subclasses set ``name``/``categories`` and implement ``load`` and ``score``.
+
+    Loading never dies on one bad entry: it is skipped, with its id and reason, into :attr:`skipped` (reported in
+    ``results.json`` and ``report.md``); with ``strict`` the first one raises instead."""
 
     name = ""
     categories: tuple[str, ...] = ()
     default_categories: tuple[str, ...] = ()
     output: str = "tool_call"  # "tool_call" (one generation) or "python" (multi-turn code interpreter)
+
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
+        self.skipped: list[dict[str, Any]] = []
+
+    def skip(
+        self, category: str, record_id: str | None, reason: str, index: int | None = None, bad: bool = True
+    ) -> None:
+        """Count one entry that cannot be scored; a ``bad`` one (malformed data, not a benchmark's own rule)
+        stops a strict load instead, naming it."""
+        if self.strict and bad:
+            where = f"{category} entry #{index}" if index is not None else category
+            raise ValueError(f"{self.name}: {where} (id {record_id!r}): {reason}")
+        self.skipped.append({"category": category, "index": index, "id": record_id, "reason": reason})
+
+    def convert(self, fmt: str, path: str | Path, category: str) -> list[Record]:
+        """A data file through a toolcall-schema converter; what it cannot convert is skipped (see :meth:`skip`)."""
+        report = ConversionReport()
+        records = list(convert_file(fmt, path, strict=self.strict, report=report))
+        for s in report.skipped:
+            self.skip(category, s.record_id, s.reason, s.index)
+        return records
 
     def resolve(self, categories: list[str] | None) -> list[str]:
         chosen = list(categories or self.default_categories or self.categories)
@@ -60,7 +87,7 @@ class Benchmark:
         return {"overall": sum(v["correct"] for v in table.values()) / total if total else 0.0}
 
 
-BENCHMARKS: dict[str, Callable[[], Benchmark]] = {}
+BENCHMARKS: dict[str, Callable[..., Benchmark]] = {}
 
 
 def register(name: str):
@@ -72,12 +99,12 @@ def register(name: str):
     return deco
 
 
-def get_benchmark(spec: str) -> tuple[Benchmark, list[str] | None]:
-    """``bfcl:simple_python,multiple`` → (the BFCL benchmark, those categories)."""
+def get_benchmark(spec: str, strict: bool = False) -> tuple[Benchmark, list[str] | None]:
+    """``bfcl:simple_python,multiple`` → (the BFCL benchmark, those categories); ``strict``: see :class:`Benchmark`."""
     name, _, cats = spec.partition(":")
     if name not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {name!r}; choose from {', '.join(sorted(BENCHMARKS))}")
-    bench = BENCHMARKS[name]()
+    bench = BENCHMARKS[name](strict=strict)
     chosen = [c.strip() for c in cats.split(",") if c.strip()] or None
     return bench, bench.resolve(chosen)
 
@@ -126,4 +153,9 @@ def tabulate(bench: Benchmark, scored: list[Scored]) -> dict[str, Any]:
         row["correct"] += int(s.correct)
     for row in table.values():
         row["accuracy"] = row["correct"] / row["total"]
-    return {"benchmark": bench.name, "categories": table, "summary": bench.summary(table)}
+    skipped = {
+        "count": len(bench.skipped),
+        "by_category": dict(Counter(s["category"] for s in bench.skipped)),
+        "entries": bench.skipped,
+    }
+    return {"benchmark": bench.name, "categories": table, "summary": bench.summary(table), "skipped": skipped}

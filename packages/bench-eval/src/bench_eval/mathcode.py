@@ -19,7 +19,7 @@ from pathlib import Path
 
 from toolcall_reward import RewardConfig, score
 from toolcall_schema import Message, Record
-from toolcall_schema.converters._common import json_lines
+from toolcall_schema.converters._common import BadItem, read_json_items
 
 from .core import Benchmark, Scored, register
 
@@ -109,32 +109,34 @@ class MathCode(Benchmark):
     categories = ("gsm8k", "gsm8k_big")
     default_categories = ("gsm8k", "gsm8k_big")
     output = "python"
-    skipped = 0
 
     def load(self, categories=None, data=None, limit=None) -> list[Record]:
         if data is None:
             raise ValueError("math: pass --data FILE (GSM8K-format JSON Lines: question, answer '... #### N')")
         rows = []
-        with open(data, encoding="utf-8") as f:
-            for lineno, row in json_lines(f, str(data)):
-                if (
-                    not isinstance(row, dict)
-                    or not isinstance(row.get("question"), str)
-                    or "####" not in str(row.get("answer", ""))
-                ):
-                    raise ValueError(f"{data}:{lineno}: needs 'question' and an 'answer' ending '#### N'")
-                rows.append(row)
+        for index, row in enumerate(read_json_items(Path(data), skip_bad=True)):
+            if isinstance(row, BadItem):
+                self.skip("gsm8k", None, row.reason, index)
+            elif (
+                not isinstance(row, dict)
+                or not isinstance(row.get("question"), str)
+                or "####" not in str(row.get("answer", ""))
+            ):
+                rid = str(row.get("id")) if isinstance(row, dict) and "id" in row else None
+                self.skip("gsm8k", rid, "needs a string 'question' and an 'answer' ending '#### N'", index)
+            else:
+                rows.append((index, row))
         records: list[Record] = []
         rng = random.Random(0)
-        self.skipped = 0
         for cat in self.resolve(categories):
             kept = []
-            for i, row in enumerate(rows):
+            for i, row in rows:
                 q, a = row["question"], gold_answer(row["answer"])
                 if cat == "gsm8k_big":
                     out = big_values(row["question"], row["answer"], rng)
                     if out is None:
-                        self.skipped += 1
+                        reason = "big values: the answer cannot be replayed exactly"
+                        self.skip(cat, str(row.get("id", i)), reason, i, bad=False)
                         continue
                     q, a = out
                 kept.append(Record(f"{cat}-{row.get('id', i)}", Path(data).name, [], [Message("user", q)], [],

@@ -33,6 +33,9 @@ def _rows(results: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     for k in keys:
         rows.append((f"**{k}**", [f"**{percent(r['summary'][k]):.1f}**" if k in r["summary"] else "–"
                                   for r in results]))  # fmt: skip
+    skipped = [str(r["skipped"]["count"]) if "skipped" in r else "–" for r in results]
+    if any(n not in ("0", "–") for n in skipped):
+        rows.append(("entries skipped (bad data)", skipped))
     timing = [f"{r['generate_seconds']:.0f} s" if "generate_seconds" in r else "–" for r in results]
     if any(t != "–" for t in timing):
         rows.append(("wall time (generation)", timing))
@@ -54,6 +57,13 @@ def markdown(results: list[dict[str, Any]]) -> str:
         disagreements = [len(r["official_disagreements"]) for r in rs if "official_disagreements" in r]
         if disagreements:
             out.append(f"\nDisagreements with BFCL's official checker: {sum(disagreements)}")
+        for r in rs:
+            entries = r.get("skipped", {}).get("entries", [])
+            if entries:
+                out.append(f"\nSkipped by {label(r)} ({len(entries)}, not scored):\n")
+                out += [f"- {e['category']} `{e['id']}`: {e['reason']}" for e in entries[:50]]
+                if len(entries) > 50:
+                    out.append(f"- … {len(entries) - 50} more in results.json")
         out.append("")
     return "\n".join(out)
 

@@ -98,8 +98,16 @@ def extract(text: str) -> ToolN1Output:
     return ToolN1Output(reasoning, result, ok, "ok" if ok else "format:bad_shape")
 
 
-def _keys(calls: Any) -> Counter:
-    return Counter((c["name"], dumps_sorted(c["arguments"])) for c in calls)
+def _multiset(items: list[tuple]) -> list | Counter:
+    """A multiset for equality tests: a sorted list when the items order (str names, bytes keys: the common
+    case, and faster to compare), else a Counter (any hashable name, as Tool-N1's code allows)."""
+    if len({type(rest) for _, rest in items}) <= 1 and all(type(name) is str for name, _ in items):
+        return sorted(items)
+    return Counter(items)
+
+
+def _keys(calls: Any) -> list | Counter:
+    return _multiset([(c["name"], dumps_sorted(c["arguments"])) for c in calls])
 
 
 def _verdict_one(result: list[dict[str, Any]] | str, gold: list[ToolCall]) -> int:
@@ -110,7 +118,8 @@ def _verdict_one(result: list[dict[str, Any]] | str, gold: list[ToolCall]) -> in
             return FULL
     except TypeError:  # an unhashable name
         return WRONG
-    return NAMES if Counter(c["name"] for c in result) == Counter(c.name for c in gold) else WRONG
+    names_match = _multiset([(c["name"], "") for c in result]) == _multiset([(c.name, "") for c in gold])
+    return NAMES if names_match else WRONG
 
 
 def verdict(result: list[dict[str, Any]] | str, record: Record) -> tuple[int, str]:

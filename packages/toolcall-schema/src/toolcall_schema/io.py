@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .converters import CONVERTERS
-from .converters._common import json_lines
+from .converters._common import BadItem, json_lines
 from .model import Record
 from .validate import RecordError, validate_record
 
@@ -76,6 +76,8 @@ def convert_items(
     for index, raw in enumerate(items):
         report.items += 1
         try:
+            if isinstance(raw, BadItem):
+                raise RecordError(raw.reason)
             records = conv(raw, index)
             if validate:
                 for r in records:

@@ -26,17 +26,31 @@ CONVERTERS: dict[str, Converter] = {}
 
 
 def register(name: str, help: str, read: Callable[[Path], Iterable[Any]] | None = None):
-    """Decorator registering ``convert(raw, index) -> list[Record]`` under ``name``."""
+    """Decorator registering ``convert(raw, index) -> list[Record]`` under ``name``. A reader yields raw items;
+    it yields a :class:`BadItem` for one it cannot read, which the conversion skips (or stops at, strict)."""
 
     def deco(fn: Callable[[Any, int], list[Record]]):
-        CONVERTERS[name] = Converter(name, help, read or read_json_items, fn)
+        CONVERTERS[name] = Converter(name, help, read or read_items, fn)
         return fn
 
     return deco
 
 
-def read_json_items(path: Path) -> Iterator[Any]:
-    """Items of a JSON array file, a single JSON object file, or a JSON Lines file."""
+@dataclass(frozen=True)
+class BadItem:
+    """An item a reader could not read (a JSON Lines line that is not JSON), with the reason."""
+
+    reason: str
+
+
+def read_items(path: Path) -> Iterator[Any]:
+    """:func:`read_json_items` for conversion: a bad JSON Lines line becomes a :class:`BadItem`."""
+    return read_json_items(path, skip_bad=True)
+
+
+def read_json_items(path: Path, skip_bad: bool = False) -> Iterator[Any]:
+    """Items of a JSON array file, a single JSON object file, or a JSON Lines file. A line that is not JSON
+    raises :class:`RecordError` naming the file and line, or with ``skip_bad`` is yielded as a :class:`BadItem`."""
     path = Path(path)
     with path.open("r", encoding="utf-8") as f:
         head = f.read(1)
@@ -50,8 +64,16 @@ def read_json_items(path: Path) -> Iterator[Any]:
                 raise RecordError(f"not valid JSON: {e}", source=str(path)) from None
             yield from data
             return
-        for _, item in json_lines(f, str(path)):
-            yield item
+        if not skip_bad:
+            for _, item in json_lines(f, str(path)):
+                yield item
+            return
+        for lineno, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except ValueError as e:
+                    yield BadItem(f"line {lineno} is not valid JSON: {e}")
 
 
 def json_lines(f: TextIO, source: str) -> Iterator[tuple[int, Any]]:

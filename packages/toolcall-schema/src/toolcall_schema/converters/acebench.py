@@ -1,7 +1,10 @@
 """ACEBench (normal and special categories): the dialogue is one ``question`` string of ``user:`` /
 ``system:`` turns (``system`` is the assistant), answers are keyed by function name (``name_1``,
-``name_2`` for repeated calls). Special categories expect no call: ``irrelevant`` (refuse),
-``incomplete`` and ``error_param`` (ask the user; the expected missing/wrong items go to ``meta``).
+``name_2`` for repeated calls). A tool listed twice with the same definition is kept once; two different
+definitions under one name make the record ambiguous, and it is skipped with that reason. The English
+(``data_en``) and Chinese (``data_zh``) folders share one layout. Special categories expect no call:
+``irrelevant`` (refuse), ``incomplete`` and ``error_param`` (ask the user; the expected missing/wrong items go
+to ``meta``).
 Agent categories are scored by executing an environment, not by AST, and are skipped."""
 
 from __future__ import annotations
@@ -25,8 +28,14 @@ def read_acebench(path: Path) -> Iterator[dict[str, Any]]:
     """Question items joined by id with ``possible_answer/<same file name>`` when it exists."""
     path = Path(path)
     answers_path = path.parent / "possible_answer" / path.name
-    answers = {a["id"]: a["ground_truth"] for a in read_json_items(answers_path)} if answers_path.exists() else {}
-    for item in read_json_items(path):
+    answers = {}
+    if answers_path.exists():  # a bad line there leaves its question without an answer (skipped, with that reason)
+        answers = {
+            a["id"]: a["ground_truth"]
+            for a in read_json_items(answers_path, skip_bad=True)
+            if isinstance(a, dict) and "id" in a and "ground_truth" in a
+        }
+    for item in read_json_items(path, skip_bad=True):
         if isinstance(item, dict) and item.get("id") in answers:
             item = {**item, "ground_truth": answers[item["id"]]}
         yield item
@@ -79,8 +88,18 @@ def convert_acebench(raw: Any, index: int) -> list[Record]:
     if not isinstance(functions, list):
         raise RecordError("missing function list", record_id=rid, field="function")
     tools = []
+    seen: dict[str, Any] = {}
     for f in functions:
-        params = bfcl_schema_to_json_schema(f.get("parameters") or {"type": "object", "properties": {}})
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str):
+            raise RecordError("a function without a string 'name'", record_id=rid, field="function")
+        if f["name"] in seen:  # one tool listed twice: the same definition is kept once, two differing ones are
+            if seen[f["name"]] != f:  # ambiguous (which one did the gold answer follow?)
+                raise RecordError(f"conflicting definitions of tool {f['name']!r}", record_id=rid, field="function")
+            continue
+        seen[f["name"]] = f
+        # ACEBench writes the schema under "parameters", some functions under "arguments"
+        schema = f.get("parameters") or f.get("arguments") or {"type": "object", "properties": {}}
+        params = bfcl_schema_to_json_schema(schema)
         params["type"] = "object"
         params.setdefault("properties", {})
         tools.append(Tool(f["name"], f.get("description") or "", params))

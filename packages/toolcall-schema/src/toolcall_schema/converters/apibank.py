@@ -1,6 +1,13 @@
 """API-Bank level-1/2 test sets: API descriptions (one JSON per line) in ``instruction``, the dialogue in
 ``input`` (``User:``/``AI:``/``API-Request:`` lines) and ``expected_output`` = ``API-Request: [Name(k='v')]``.
 
+In level 2 the instruction describes only ``ToolSearcher``; the tool to call is described in the dialogue, in
+the result of an earlier ``API-Request: [ToolSearcher(keywords='…')]->{'name': …, 'input_parameters': …}``
+(a Python-literal dict, or a list of them). Those results become tools of the record. A few level-2 dialogues
+call a tool no search ever returned (``QueryBalance``: ``GetUserToken`` straight away); its definition is then
+taken from API-Bank's API list (``data/all_apis.csv`` beside ``test-data/``, read by :func:`read_apibank`) and
+the record is marked in ``meta.quirks``.
+
 API-Bank passes every argument as a string. A few gold requests nest unescaped quotes
 (``attendees='['A', 'B']'``); those are read by splitting at top-level ``, key=`` boundaries, exactly as
 API-Bank's own evaluator reads them, and marked ``meta.lenient_parse``.
@@ -9,15 +16,18 @@ API-Bank's own evaluator reads them, and marked ``meta.lenient_parse``.
 from __future__ import annotations
 
 import ast
+import csv
 import json
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from ..callsyntax import CallSyntaxError, parse_calls
 from ..model import Message, Record, Tool, ToolCall
 from ..pytypes import pytype_to_schema
 from ..validate import RecordError
-from ._common import check_known_tools, json_field, object_schema, register
+from ._common import check_known_tools, json_field, object_schema, read_json_items, register
 
 _REQ_RE = re.compile(r"API-Request:\s*(\[.*\])\s*$", re.DOTALL)
 _LENIENT_RE = re.compile(r"^\[\s*(\w+)\((.*)\)\s*\]$", re.DOTALL)
@@ -53,6 +63,54 @@ def parse_tools(instruction: str) -> list[Tool]:
     if not tools:
         raise RecordError("no API descriptions found", field="instruction")
     return tools
+
+
+def searched_tools(messages: list[Message]) -> list[Tool]:
+    """Tools described by the results of ``ToolSearcher`` requests in the dialogue."""
+    tools = []
+    for call_msg, result in zip(messages, messages[1:]):
+        if result.role != "tool" or not any(c.name == "ToolSearcher" for c in call_msg.tool_calls):
+            continue
+        try:
+            found = ast.literal_eval(result.content)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            continue  # a search that returned text, not a tool description
+        for desc in found if isinstance(found, list) else [found]:
+            if isinstance(desc, dict) and isinstance(desc.get("name"), str) and "input_parameters" in desc:
+                tools.append(apibank_tool(desc))
+    return tools
+
+
+def read_api_list(path: Path) -> dict[str, dict[str, Any]]:
+    """API-Bank's ``all_apis.csv``: class name → ``{name, description, input_parameters}`` (from the Python
+    assignments in its ``api_info`` column)."""
+    apis: dict[str, dict[str, Any]] = {}
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            name, info = row.get("类名") or "", row.get("api_info") or ""
+            desc: dict[str, Any] = {"name": name}
+            try:
+                for node in ast.parse(info).body:
+                    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                        target = getattr(node.targets[0], "id", "")
+                        if target in ("description", "input_parameters"):
+                            desc[target] = ast.literal_eval(node.value)
+            except (ValueError, SyntaxError):
+                continue  # one API of the list is not valid Python; the test sets never call it
+            if name and isinstance(desc.get("input_parameters"), dict):
+                apis[name] = desc
+    return apis
+
+
+def read_apibank(path: Path) -> Iterator[Any]:
+    """The test items; with API-Bank's API list (``data/all_apis.csv`` in the folder above ``test-data/`` or
+    beside the file) attached to each as ``_api_list``, for tools a dialogue calls without describing them."""
+    path = Path(path)
+    lists = [p / "data" / "all_apis.csv" for p in (path.parent.parent, path.parent)]
+    found = next((p for p in lists if p.exists()), None)
+    api_list = read_api_list(found) if found else None
+    for item in read_json_items(path, skip_bad=True):
+        yield {**item, "_api_list": api_list} if api_list and isinstance(item, dict) else item
 
 
 def lenient_call(text: str) -> ToolCall:
@@ -111,8 +169,17 @@ def parse_dialogue(text: str) -> list[Message]:
     return messages
 
 
-@register("apibank", "API-Bank level-1/2 test data (instruction/input/expected_output)")
+@register("apibank", "API-Bank level-1/2 test data (instruction/input/expected_output)", read_apibank)
 def convert_apibank(raw: Any, index: int) -> list[Record]:
+    rid = f"apibank-{raw.get('file', 'x')}-{raw.get('id', index)}" if isinstance(raw, dict) else None
+    try:
+        return [_convert_apibank(raw, rid)]
+    except RecordError as e:
+        e.record_id = e.record_id or rid
+        raise
+
+
+def _convert_apibank(raw: Any, rid: str | None) -> Record:
     instruction = json_field(raw, "instruction", str)
     dialogue = json_field(raw, "input", str)
     expected = json_field(raw, "expected_output", str)
@@ -125,12 +192,21 @@ def convert_apibank(raw: Any, index: int) -> list[Record]:
     except CallSyntaxError as e:
         raise RecordError(f"unparseable API request {expected[:80]!r}: {e}", field="expected_output") from None
     meta: dict[str, Any] = {"file": raw.get("file", "")}
+    for tool in searched_tools(messages):
+        if tool.name not in {t.name for t in tools}:
+            tools.append(tool)
+    api_list = raw.get("_api_list") or {}
+    for call in calls:
+        if call.name not in {t.name for t in tools} and call.name in api_list:
+            tools.append(apibank_tool(api_list[call.name]))
+            meta.setdefault("quirks", []).append(
+                f"{call.name} is described nowhere in the dialogue; its definition is from API-Bank's API list"
+            )
     level = re.search(r"level-(\d)", str(raw.get("file", "")))
     if level:
         meta["level"] = int(level.group(1))
     if lenient:
         meta["lenient_parse"] = True
-    rid = f"apibank-{raw.get('file', 'x')}-{raw.get('id', index)}"
-    rec = Record(rid, "apibank", tools, messages, calls, meta=meta)
+    rec = Record(rid or "", "apibank", tools, messages, calls, meta=meta)
     check_known_tools(rec)
-    return [rec]
+    return rec

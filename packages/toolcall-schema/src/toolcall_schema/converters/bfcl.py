@@ -67,9 +67,10 @@ def read_bfcl(path: Path) -> Iterator[dict[str, Any]]:
     answers_path = path.parent / "possible_answer" / path.name
     answers: dict[str, Any] = {}
     if answers_path.exists():
-        for item in read_json_items(answers_path):
-            answers[item["id"]] = item["ground_truth"]
-    for item in read_json_items(path):
+        for item in read_json_items(answers_path, skip_bad=True):  # a bad line: its question has no answer
+            if isinstance(item, dict) and "id" in item and "ground_truth" in item:
+                answers[item["id"]] = item["ground_truth"]
+    for item in read_json_items(path, skip_bad=True):
         if isinstance(item, dict) and answers:
             item = {**item, "ground_truth": answers.get(item.get("id"))}
         yield item
