@@ -8,8 +8,10 @@ Any local HF model directory is returned as it is; anything else is treated as a
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 SMOLLM2 = "smollm2-135m-instruct"
@@ -83,7 +85,10 @@ def resolve_model(name_or_path: str) -> str:
 
             shutil.rmtree(target, ignore_errors=True)  # an older or partial conversion
             target.parent.mkdir(parents=True, exist_ok=True)
-            convert_smollm2(target)
+            # What the one-off conversion prints goes to stderr: saving probes DeepSpeed's accelerator, whose
+            # logger writes to stdout, and a caller's stdout (a script's output) must not change on first use.
+            with contextlib.redirect_stdout(sys.stderr):
+                convert_smollm2(target)
         return str(target)
     if Path(name_or_path).exists():
         return str(Path(name_or_path))

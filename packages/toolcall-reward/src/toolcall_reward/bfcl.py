@@ -5,9 +5,8 @@ means the argument may be omitted; dict (and list-of-dict) values are themselves
 one level deep. Strings compare after BFCL's normalisation (spaces and ``,./-_*^`` removed, lower case,
 ``'`` → ``"``). Types are BFCL's: a value's exact Python type must be the declared one (``10.0`` is not an
 ``integer``, ``True`` not an ``integer``) or that of the accepted values (a variable name); ``int`` is accepted
-for ``float``. Java/JavaScript arguments are source strings
-read by :mod:`toolcall_reward.literals`. Parallel calls are paired first-fit (``greedy=True``, BFCL's
-order) or by maximum bipartite matching (``greedy=False``).
+for ``float``. Java/JavaScript arguments are source strings read by :mod:`toolcall_reward.literals`. Parallel
+calls are paired first-fit (``greedy=True``, BFCL's order) or by maximum bipartite matching (``greedy=False``).
 """
 
 from __future__ import annotations
@@ -192,16 +191,12 @@ def check_call(tool: Tool | None, call: ToolCall, gold: dict[str, Any], language
                 if not v.valid:
                     return v
                 continue
-            if expected is str:
-                if type(value) is not str:
-                    return Verdict(False, "value_error:string")
+            if expected is str:  # the type check made value a str (and a list, below, a list)
                 if standardize(value) not in [standardize(a) for a in alts if type(a) is str]:
                     return Verdict(False, "value_error:string")
                 continue
             if expected is list:
-                if not isinstance(value, (list, tuple, str, dict)):  # BFCL calls list() on the value
-                    return Verdict(False, "value_error:list/tuple")
-                v = _check_list(list(value), alts)
+                v = _check_list(value, alts)
                 if not v.valid:
                     return v
                 continue
