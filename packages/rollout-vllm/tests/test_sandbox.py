@@ -33,6 +33,47 @@ def test_hostile_code_becomes_an_error_observation(name):
     assert os.getpid() and not os.path.exists("/tmp/toolcall_sandbox_escape")
 
 
+def test_scientific_stack_imports_and_solves_a_cubic():
+    code = "import sympy, numpy as np\nx = sympy.symbols('x')\n"
+    code += "print(sympy.solve(x**3 - 6*x**2 + 11*x - 6, x), np.prod([2, 3]))"
+    r = Sandbox(CFG).run(code)
+    assert r.ok and r.stdout.strip() == "[1, 2, 3] 6", r
+
+
+def test_packages_outside_the_allowed_set_do_not_import():
+    r = Sandbox(CFG).run("import torch")
+    assert not r.ok and "No module named 'torch'" in r.render()
+    assert Sandbox(SandboxConfig(packages=())).run("import sympy").render().endswith("No module named 'sympy'")
+
+
+def test_nothing_of_the_host_is_visible(tmp_path):
+    """A file planted outside the work dir, the home directory, the project, and every host process's command
+    line and environment are out of reach; the sandbox's /proc shows its own processes only."""
+    planted = tmp_path / "planted_secret.txt"
+    planted.write_text("s3cret")
+    me = os.getpid()
+    probes = {
+        "planted": f"print(open({str(planted)!r}).read())",
+        "home": "import os; print(os.listdir(os.path.expanduser('~root')))",
+        "project": f"import os; print(os.listdir({os.getcwd()!r}))",
+        "host_cmdline": f"print(open('/proc/{me}/cmdline').read())",
+        "host_environ": f"print(open('/proc/{me}/environ').read())",
+        "etc": "print(open('/etc/hostname').read())",
+    }
+    for name, code in probes.items():
+        r = Sandbox(CFG).run(code)
+        assert not r.ok and ("No such file or directory" in r.render() or "FileNotFoundError" in r.render()), (name, r)
+    r = Sandbox(CFG).run("import os; print(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))")
+    assert r.ok and r.stdout.strip() == "[1]", r  # the program is PID 1 of its own namespace
+
+
+def test_packages_are_read_only_and_numpy_respects_the_memory_limit():
+    write = "import numpy, os\nopen(os.path.join(os.path.dirname(numpy.__file__), 'evil.py'), 'w').write('x')"
+    assert "Read-only file system" in Sandbox(CFG).run(write).render()
+    big = Sandbox(CFG).run("import numpy as np\nx = np.ones(2 * 1024**3 // 8)\nprint(x.sum())")
+    assert not big.ok and "Unable to allocate" in big.render()
+
+
 def test_isolation_is_reported_and_work_dir_is_writable_and_removed():
     r = Sandbox(CFG).run("import os\nopen('a.txt', 'w').write('hi')\nprint(open('a.txt').read(), os.getcwd())")
     assert r.ok and r.stdout.startswith("hi ")
@@ -43,7 +84,8 @@ def test_isolation_is_reported_and_work_dir_is_writable_and_removed():
 def test_environment_is_scrubbed():
     os.environ["TOOLCALL_SECRET"] = "s3cret"
     out = Sandbox(CFG).run("import os; print(os.environ.get('TOOLCALL_SECRET'), os.environ.get('HOME'))").stdout
-    assert out.split()[0] == "None" and "toolcall-sandbox-" in out
+    home = out.split()[1]
+    assert out.split()[0] == "None" and (home == "/sandbox" or "toolcall-sandbox-" in home)
 
 
 def test_runs_concurrently_while_other_work_continues():

@@ -3,12 +3,16 @@
 Each execution gets its own process (its own session and process group), a fresh temporary working
 directory (removed afterwards), a scrubbed environment, rlimits on CPU seconds, address space, process
 count, file size and open files, no network where the kernel lets us unshare it, and a wall-clock timeout
-that kills the whole process group. Output is capped with a visible marker. Nothing it does can raise in
-the caller: every outcome comes back as a :class:`SandboxResult`.
+that kills the whole process group. Where the kernel allows namespaces the program sees a root of its own:
+its work directory (writable), the interpreter, the allowed packages (``SandboxConfig.packages``, default
+sympy + mpmath + numpy from the environment the caller runs in, read-only), a minimal ``/dev`` and its own
+``/proc`` — no host file, home directory or process (see ``_jail.py``). Output is capped with a visible
+marker. Nothing it does can raise in the caller: every outcome comes back as a :class:`SandboxResult`.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -34,6 +38,48 @@ class SandboxConfig:
     max_output: int = field(default=4000, metadata={"help": "characters of stdout kept"})
     network: bool = field(default=False, metadata={"help": "allow network access"})
     python: str = field(default=sys.executable, metadata={"help": "interpreter that runs the code"})
+    packages: tuple[str, ...] = field(
+        default=("sympy", "mpmath", "numpy"),
+        metadata={"help": "importable packages besides the standard library, from the caller's environment "
+                  "(list dependencies too: sympy needs mpmath)"},
+    )  # fmt: skip
+
+
+_COMPILED: set[str] = set()
+
+
+def precompile(folder: str) -> None:
+    """Byte-compile a package once per process: inside the sandbox its folder is read-only, and sympy's import
+    costs seconds when every module is compiled again on each run. Skipped quietly where the folder is not ours
+    to write."""
+    if folder in _COMPILED:
+        return
+    _COMPILED.add(folder)
+    import compileall
+
+    try:
+        compileall.compile_dir(folder, quiet=2, workers=1)
+    except OSError:
+        pass
+
+
+def package_dirs(names: tuple[str, ...]) -> list[str]:
+    """Host folders of the named top-level packages (with a wheel's ``<name>.libs`` beside it); names not
+    installed are left out, so the code's ``import`` fails as it would anywhere."""
+    dirs = []
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        folder = os.path.realpath(list(spec.submodule_search_locations)[0])
+        dirs.append(folder)
+        libs = folder + ".libs"
+        if os.path.isdir(libs):
+            dirs.append(libs)
+    return dirs
 
 
 @dataclass
@@ -72,15 +118,20 @@ class Sandbox:
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
+        self.packages = package_dirs(self.config.packages)
+        for folder in self.packages:
+            precompile(folder)
 
     def run(self, code: str, stdin: str = "") -> SandboxResult:
         cfg = self.config
         workdir = tempfile.mkdtemp(prefix="toolcall-sandbox-")
+        root = tempfile.mkdtemp(prefix="toolcall-root-")  # stays empty on the host: the jail mounts its root here
         mb = 1024 * 1024
         limits = {"RLIMIT_CPU": cfg.cpu_seconds, "RLIMIT_AS": cfg.memory_mb * mb, "RLIMIT_FSIZE": cfg.file_size_mb * mb,
                   "RLIMIT_NOFILE": cfg.open_files, "RLIMIT_NPROC": cfg.max_processes, "RLIMIT_CORE": 0}  # fmt: skip
         env = {"PATH": "/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir, "LANG": "C.UTF-8",
-               "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
+               "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1",
+               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}  # fmt: skip
         read_fd, write_fd = os.pipe()
         start = time.monotonic()
         timed_out = False
@@ -93,8 +144,10 @@ class Sandbox:
                 "-S",
                 _JAIL,
                 workdir,
+                root,
                 "1" if cfg.network else "0",
                 json.dumps(limits),
+                json.dumps(self.packages),
                 str(write_fd),
             ]
             proc = subprocess.Popen(
@@ -120,6 +173,7 @@ class Sandbox:
             if write_fd >= 0:
                 os.close(write_fd)
             shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(root, ignore_errors=True)
         stdout = out.decode("utf-8", "replace")
         truncated = len(stdout) > cfg.max_output
         if truncated:
