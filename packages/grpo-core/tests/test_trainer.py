@@ -205,3 +205,88 @@ def test_mask_rate_adds_hammer_masked_copies_the_policy_cannot_memorise():
         names = {t.name for t in r.tools}
         assert all(n.startswith("func_") for n in names) and {c.name for c in r.answer} <= names
     assert not any(r.meta.get("augmented") for r in evals)  # evaluation stays on natural names
+
+
+SEEN_PROGRESS: list[float] = []
+
+
+@register_reward("test_progress")
+def progress_reward(text, record, cfg, ctx):
+    SEEN_PROGRESS.append(ctx.progress)
+    return RewardResult(float(len(text) % 2), {}, "ok")
+
+
+@register_reward("test_full_marks_never_correct")
+def full_marks(text, record, cfg):
+    return RewardResult(1.0, {}, "ok", correct=False)
+
+
+@register_reward("test_always_correct")
+def always_correct(text, record, cfg):
+    return RewardResult(0.0, {}, "ok", correct=True)
+
+
+def math_records(path, n: int = 6):
+    from toolcall_schema import Message, Record, write_jsonl
+
+    records = [Record(f"m{i}", "math", [], [Message("user", f"What is {i} + {i}?")], [], meta={"gold": str(2 * i)})
+               for i in range(n)]  # fmt: skip
+    write_jsonl(records, path)
+    return path
+
+
+@pytest.mark.parametrize("task", ["function_call", "python", "coder", "tools"])
+def test_a_trainer_step_with_each_registered_task(tmp_path, tiny, tokenizer, task):
+    from grpo_core.trainer import Trainer
+    from rollout_vllm.tasks import TASKS
+
+    assert set(TASKS) == {"function_call", "python", "coder", "tools"}  # a new task needs a case here
+    over = {"rollout.env": task, "train.steps": 1}
+    if task in ("python", "coder"):
+        data = math_records(tmp_path / "math.jsonl")
+        over.update({"data.source": data, "data.eval_source": data, "reward.reward": "auto_program"})
+    if task == "tools":
+        over["rollout.tools"] = "rollout_vllm.testing:TOOLS"
+    trainer = Trainer(tiny_config(tmp_path, **over), model=tiny, tokenizer=tokenizer)
+    assert trainer.task.name == task
+    assert trainer.task.eval_reward == ("boxed" if task in ("python", "coder") else "binary")
+    prompt = tokenizer.decode(trainer.prompt_ids(trainer.train_records[0]))
+    assert ("```python" in prompt) == (task == "python") and ("<request>" in prompt) == (task == "coder")
+    before = {k: v.detach().clone() for k, v in tiny.named_parameters()}
+    metrics = trainer.train_step()
+    assert metrics["mode"] == "grpo" and "reward_mean" in metrics
+    if metrics["groups_kept"]:
+        assert any(not torch.equal(before[k], v) for k, v in tiny.named_parameters())
+    result = trainer.evaluate()
+    assert set(result) >= {"accuracy", "format_ok"} and (("tool_use" in result) == (task in ("python", "coder")))
+
+
+def test_the_reward_sees_training_progress_advance(tmp_path, tiny, tokenizer):
+    SEEN_PROGRESS.clear()
+    fit(tiny_config(tmp_path, **{"reward.reward": "test_progress"}), model=tiny, tokenizer=tokenizer, progress=False)
+    steps = sorted(set(SEEN_PROGRESS))
+    assert steps == pytest.approx([0.0, 1 / 3, 2 / 3])  # 3 steps: the reward is told where training stands
+
+
+def test_evaluation_counts_correct_answers_not_scores(tmp_path, tiny, tokenizer):
+    """Held-out accuracy is the share the evaluation reward calls correct: full marks that are not a right
+    answer (a format credit, say) count 0; a recipe can name its own evaluation reward."""
+    from grpo_core.trainer import Trainer
+
+    for eval_reward, expected in (("test_full_marks_never_correct", 0.0), ("test_always_correct", 1.0)):
+        cfg = tiny_config(tmp_path, **{"train.eval_reward": eval_reward})
+        trainer = Trainer(cfg, model=tiny, tokenizer=tokenizer)
+        assert trainer.evaluate()["accuracy"] == expected
+        assert all(e["correct"] is bool(expected) for e in trainer.last_eval)
+    with pytest.raises(ConfigError, match="train.eval_reward"):
+        tiny_config(tmp_path, **{"train.eval_reward": "no_such_reward"})
+
+
+def test_curriculum_pass_rate_counts_correct_samples_not_high_scores():
+    from grpo_core.data import Curriculum
+
+    cur = Curriculum([], adaptive=True)
+    cur.update("a", [True, False, False, False])
+    assert cur.pass_rate["a"] == 0.25
+    cur.update("a", [True, True, True, True])
+    assert cur.pass_rate["a"] == pytest.approx(0.625)  # momentum 0.5

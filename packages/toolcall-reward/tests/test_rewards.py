@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from toolcall_reward import REWARDS, RewardConfig, score, score_batch, trl_reward
+from toolcall_reward import REWARDS, RewardConfig, RewardContext, score, score_batch, trl_reward
 from toolcall_reward.cli import main
 from toolcall_reward.code_interpreter import last_boxed, schedule_weights
 from toolcall_schema import Message, Record, Tool, ToolCall, format_completion, to_dataset, write_jsonl
@@ -105,16 +105,17 @@ def test_code_interpreter_rewards():
     assert score("\\boxed{4}", MATH, RewardConfig(reward="think_answer_format")).score == 0.0
     assert score(good, MATH, RewardConfig(reward="tool_use")).score == 1.0
     assert score(bad_tool, MATH, RewardConfig(reward="tool_use")).score == 0.0
-    early = score(good, MATH, RewardConfig(reward="auto_program", progress=0.0))
-    late = score(good, MATH, RewardConfig(reward="auto_program", progress=1.0))
+    early = score(good, MATH, RewardConfig(reward="auto_program"), RewardContext(step=0, total_steps=10))
+    late = score(good, MATH, RewardConfig(reward="auto_program"), RewardContext(step=10, total_steps=10))
     assert early.components["format_weight"] > late.components["format_weight"]
     assert early.score == pytest.approx(1.0 * 1 + 0.5 * 1 + 0.1 * 1)
     assert late.score == pytest.approx(0.25 + 1.0 + 0.1)
 
 
 def test_schedule_interpolates():
-    cfg = RewardConfig(schedule=[(0.0, 1.0, 0.0), (1.0, 0.0, 1.0)], progress=0.25)
-    assert schedule_weights(cfg) == pytest.approx((0.75, 0.25))
+    cfg = RewardConfig(schedule=[(0.0, 1.0, 0.0), (1.0, 0.0, 1.0)])
+    assert schedule_weights(cfg, 0.25) == pytest.approx((0.75, 0.25))
+    assert RewardContext(step=3, total_steps=12).progress == 0.25 and RewardContext().progress == 0.0
 
 
 def test_trl_adapter_with_record_column_and_flat_columns():
@@ -202,3 +203,35 @@ def test_bfcl_types_are_exact_python_types():
     assert valid(base=10, xs=[1.0, 2])
     variable = {"name": "f", "arguments": {"base": ["n_items"]}}  # BFCL writes a variable's name as a string
     assert check_call(tool, ToolCall("f", {"base": "n_items"}), variable).valid
+
+
+def test_correct_is_stated_by_each_reward_not_read_off_the_score():
+    right, wrong = text(GOLD), text([ToolCall(GOLD[0].name, {"zz": 1})])
+    for name in ("binary", "fine", "penalized", "toolrl", "tooln1", "tooln1_partial_name"):
+        cfg = RewardConfig(reward=name)
+        assert score(right, REC, cfg).correct and not score(wrong, REC, cfg).correct, name
+    format_only = score(wrong, REC, RewardConfig(reward="fine", full_weight=0.0, format_weight=1.0))
+    assert format_only.score == 1.0 and not format_only.correct  # full marks for format: still a wrong answer
+    good = "<think>t</think><answer>\\boxed{4}</answer>"
+    assert score(good, MATH, RewardConfig(reward="think_answer_format")).score == 1.0
+    assert not score(good, MATH, RewardConfig(reward="think_answer_format")).correct
+
+
+def test_rewards_without_a_context_parameter_still_register():
+    from toolcall_reward import register_reward
+    from toolcall_reward.rewards import RewardResult
+
+    @register_reward("test_three_args")
+    def three(text, record, cfg):
+        return RewardResult(len(text), correct=True)
+
+    seen = []
+
+    @register_reward("test_with_context")
+    def four(text, record, cfg, ctx):
+        seen.append(ctx.progress)
+        return RewardResult(ctx.progress)
+
+    assert score("abc", REC, RewardConfig(reward="test_three_args")).score == 3
+    assert score("x", REC, RewardConfig(reward="test_with_context"), RewardContext(5, 10)).score == 0.5
+    assert seen == [0.5]

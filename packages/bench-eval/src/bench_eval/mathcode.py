@@ -146,4 +146,4 @@ class MathCode(Benchmark):
 
     def score(self, record: Record, output: str) -> Scored:
         res = score(output, record, RewardConfig(reward="boxed"))
-        return Scored(record.id, self.category(record), res.score >= 1.0, res.reason)
+        return Scored(record.id, self.category(record), res.correct, res.reason)

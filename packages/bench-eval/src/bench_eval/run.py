@@ -9,22 +9,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from toolcall_schema import Record, render_prompt
+from toolcall_schema import Record
 from toolcall_schema.io import atomic_write
-from toolcall_schema.prompt import TOOL_N1_SYSTEM_PROMPT
 
 from .core import Benchmark, Scored, read_predictions, score_all, tabulate
 
 
-def prompt_text(bench: Benchmark, record: Record, tokenizer) -> str:
-    if bench.output == "python":
-        from rollout_vllm.prompts import math_messages
+def task_of(bench: Benchmark):
+    """The rollout task a benchmark's entries are answered under (prompt, environment)."""
+    from rollout_vllm.tasks import get_task
 
-        return tokenizer.apply_chat_template(math_messages(record, "python"), tokenize=False,
-                                             add_generation_prompt=True)  # fmt: skip
-    extra = bench.system_prompt(record)
-    system = TOOL_N1_SYSTEM_PROMPT + ("\n" + extra if extra else "")
-    return render_prompt(record, tokenizer, system_prompt=system, tool_format="json")
+    return get_task("python" if bench.output == "python" else "function_call")
 
 
 def generate(bench: Benchmark, records: list[Record], model: str, backend: str, out: Path, *,
@@ -32,8 +27,6 @@ def generate(bench: Benchmark, records: list[Record], model: str, backend: str, 
     """Greedy answers for ``records`` not yet in ``out/predictions.jsonl``; returns timing facts."""
     from rollout_vllm.core import SamplingConfig
     from rollout_vllm.engine import RolloutEngine, make_backend
-    from rollout_vllm.envs import FunctionCallEnv, PythonEnv
-    from rollout_vllm.sandbox import Sandbox
 
     out.mkdir(parents=True, exist_ok=True)
     path = out / "predictions.jsonl"
@@ -41,8 +34,9 @@ def generate(bench: Benchmark, records: list[Record], model: str, backend: str, 
     todo = [r for r in records if r.id not in done]
     t_load = time.perf_counter()
     engine = RolloutEngine(make_backend(model, backend))
-    env = PythonEnv(Sandbox()) if bench.output == "python" else FunctionCallEnv()
+    task = task_of(bench)
     sampling = SamplingConfig(temperature=0.0, max_tokens=max_tokens, max_turns=4 if bench.output == "python" else 1)
+    env = task.make_env(engine, sampling)
     t0 = time.perf_counter()
     tokens = 0
     bar = None
@@ -53,7 +47,7 @@ def generate(bench: Benchmark, records: list[Record], model: str, backend: str, 
     with open(path, "a", encoding="utf-8") as f:
         for i in range(0, len(todo), batch_size):
             chunk = todo[i : i + batch_size]
-            prompts = [prompt_text(bench, r, engine.tokenizer) for r in chunk]
+            prompts = [task.prompt(r, engine.tokenizer, extra_system=bench.system_prompt(r)) for r in chunk]
             samples = engine.generate(prompts, 1, sampling, env=env)
             for r, s in zip(chunk, samples):
                 f.write(json.dumps({"id": r.id, "output": s.response}, ensure_ascii=False) + "\n")

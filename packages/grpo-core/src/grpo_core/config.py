@@ -11,7 +11,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from toolcall_reward import RewardConfig
+from rollout_vllm.tasks import TASKS
+from toolcall_reward import REWARDS, RewardConfig
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -59,7 +60,10 @@ class RolloutSection:
     temperature: float = field(default=0.7, metadata={"help": "sampling temperature (Tool-N1: 0.7)"})
     top_p: float = field(default=1.0, metadata={"help": "nucleus mass"})
     max_tokens: int = field(default=64, metadata={"help": "completion budget"})
-    env: str = field(default="function_call", metadata={"help": "function_call, python, coder or tools"})
+    env: str = field(
+        default="function_call", metadata={"help": "the task (rollout_vllm.tasks): function_call, python, coder, tools"}
+    )
+    tools: str = field(default="", metadata={"help": "tools task: MODULE:DICT naming a dict of callables"})
 
 
 @dataclass
@@ -102,6 +106,9 @@ class TrainConfig:
     deepspeed: str = field(default="", metadata={"help": "'' (plain torch), a ZeRO stage '0'-'2' or a JSON file"})
     offload: bool = field(default=False, metadata={"help": "DeepSpeed: offload optimizer state to CPU"})
     samples_to_log: int = field(default=4, metadata={"help": "completions written per step"})
+    eval_reward: str = field(
+        default="", metadata={"help": "reward whose 'correct' is the held-out accuracy ('' = the task's own)"}
+    )
 
 
 SECTIONS = {"model": ModelConfig, "data": DataConfig, "rollout": RolloutSection, "reward": RewardConfig,
@@ -142,7 +149,12 @@ class Config:
 
         checks = [
             ("rollout.backend", self.rollout.backend in ("hf", "vllm"), "hf or vllm"),
-            ("rollout.env", self.rollout.env in ("function_call", "python", "coder", "tools"), "a known env"),
+            ("rollout.env", self.rollout.env in TASKS, f"one of {sorted(TASKS)}"),
+            (
+                "train.eval_reward",
+                not self.train.eval_reward or self.train.eval_reward in REWARDS,
+                f"'' or one of {sorted(REWARDS)}",
+            ),
             ("rollout.n", self.rollout.n >= 2 or self.algo.mode == "sft", ">= 2 (GRPO compares samples)"),
             ("algo.mode", self.algo.mode in ("grpo", "sft"), "grpo or sft"),
             ("algo.sft_warmup_steps", 0 <= self.algo.sft_warmup_steps <= self.train.steps, "between 0 and train.steps"),

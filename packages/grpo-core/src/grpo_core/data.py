@@ -56,7 +56,8 @@ class Curriculum:
             picked.append(self.records[i])
         return picked
 
-    def update(self, record_id: str, rewards: list[float], momentum: float = 0.5) -> None:
-        rate = sum(1.0 for r in rewards if r >= 1.0) / max(1, len(rewards))
+    def update(self, record_id: str, correct: list[bool], momentum: float = 0.5) -> None:
+        """Fold one group's verdicts (each sample right or not, as the reward states it) into the pass rate."""
+        rate = sum(map(bool, correct)) / max(1, len(correct))
         old = self.pass_rate.get(record_id)
         self.pass_rate[record_id] = rate if old is None else momentum * old + (1 - momentum) * rate

@@ -4,8 +4,9 @@ One step: sample ``prompts_per_step`` records (uniformly or by pass rate), gener
 (rollout-vllm, ``hf`` sharing the policy module or ``vllm`` synced after every update), score them
 (toolcall-reward), turn rewards into group advantages, drop uniform groups, and update the policy in
 ``updates_per_batch`` mini-batches against the sampling-time log-probs, each group's prompt encoded once.
-Plain torch AdamW by default; DeepSpeed ZeRO 0-3 with ``train.deepspeed`` (each rank colocates its own
-rollouts on its share of the prompts). ``algo.mode = "sft"`` trains on the gold completions instead.
+Plain torch AdamW by default; DeepSpeed ZeRO 0-2 with ``train.deepspeed`` (each rank colocates its own
+rollouts on its share of the prompts). The task (``rollout.env``, :mod:`rollout_vllm.tasks`) renders the prompts,
+provides the environment and names the evaluation reward. ``algo.mode = "sft"`` trains on the gold completions instead.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from typing import Any
 import torch
 from rollout_vllm.core import SamplingConfig, common_prefix_len
 from rollout_vllm.engine import RolloutEngine
-from toolcall_reward import score
-from toolcall_schema import Record, render_prompt, sft_target
+from rollout_vllm.tasks import get_task
+from toolcall_reward import RewardContext, score
+from toolcall_schema import Record, sft_target
 
 from .config import Config, ConfigError
 from .data import Curriculum, example_thought, load_records
@@ -105,8 +107,8 @@ class Trainer:
         self.optimizer = optimizer
 
     def _make_engine(self) -> RolloutEngine:
-        from rollout_vllm.cli import make_env
-
+        r = self.cfg.rollout
+        self.task = get_task(r.env, tools=r.tools) if r.env == "tools" else get_task(r.env)
         if self.cfg.rollout.backend == "vllm":
             if self.cfg.model.lora_r:
                 raise ConfigError("rollout.backend = 'vllm' with model.lora_r > 0: use the hf backend for LoRA")
@@ -118,7 +120,7 @@ class Trainer:
 
             backend = HFBackend(self._module(), self.tokenizer)  # shares the policy: no weight copy needed
         engine = RolloutEngine(backend)
-        engine.env = make_env(self.cfg.rollout.env, engine, self.sampling(0))
+        engine.env = self.task.make_env(engine, self.sampling(0))
         return engine
 
     def _module(self):
@@ -132,7 +134,7 @@ class Trainer:
     # ----- rollouts and rewards -----------------------------------------------------------------------------
     def prompt_ids(self, record: Record) -> list[int]:
         if record.id not in self._prompt_cache:
-            text = render_prompt(record, self.tokenizer, shots=self.shots, tool_format=self.cfg.data.tool_format)
+            text = self.task.prompt(record, self.tokenizer, shots=self.shots, tool_format=self.cfg.data.tool_format)
             self._prompt_cache[record.id] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         return self._prompt_cache[record.id]
 
@@ -147,19 +149,23 @@ class Trainer:
             module.train(was_training)
 
     def evaluate(self, records: list[Record] | None = None) -> dict[str, float]:
-        """Greedy accuracy (Tool-N1's binary reward under the configured matching) on held-out records."""
+        """Greedy accuracy on held-out records: the share the task's evaluation reward (``train.eval_reward``, by
+        default the task's own, e.g. ``binary`` for tool calls, ``boxed`` for math) judges correct, whatever
+        reward we train on; plus the task's own metrics."""
         records = records if records is not None else self.eval_records
         if not records:
             return {}
         samples = self.generate(records, 1, self.sampling(0, greedy=True))
-        judge = self.cfg.reward.replace(
-            reward="binary"
-        )  # accuracy: right calls in the right format, whatever we train on
+        judge = self.cfg.reward.replace(reward=self.cfg.train.eval_reward or self.task.eval_reward)
         results = [score(s.response, r, judge) for s, r in zip(samples, records)]
-        self.last_eval = [{"id": r.id, "completion": s.response, "score": x.score, "reason": x.reason}
-                          for s, r, x in zip(samples, records, results)]  # fmt: skip
-        return {"accuracy": sum(x.score for x in results) / len(results),
-                "format_ok": sum(not x.reason.startswith("format") for x in results) / len(results)}  # fmt: skip
+        self.last_eval = [
+            {"id": r.id, "completion": s.response, "score": x.score, "correct": x.correct, "reason": x.reason}
+            for s, r, x in zip(samples, records, results)
+        ]
+        n = len(results)
+        out = {"accuracy": sum(x.correct for x in results) / n,
+               "format_ok": sum(not x.reason.startswith("format") for x in results) / n}  # fmt: skip
+        return {**out, **self.task.metrics(samples)}
 
     # ----- one training step --------------------------------------------------------------------------------
     def mode(self) -> str:
@@ -186,13 +192,14 @@ class Trainer:
                 target = self.tokenizer(sft_target(r, think=think), add_special_tokens=False)["input_ids"]
                 groups.append((r, [target + [self.tokenizer.eos_token_id]], None, None, None))
         else:
-            rewards = torch.tensor([[score(s.response, r, cfg.reward).score for s in samples[i * n : (i + 1) * n]]
-                                    for i, r in enumerate(records)])  # fmt: skip
-            for r, row in zip(records, rewards.tolist()):
-                self.curriculum.update(r.id, row)
+            ctx = RewardContext(step=self.step, total_steps=cfg.train.steps)
+            results = [score(s.response, records[k // n], cfg.reward, ctx) for k, s in enumerate(samples)]
+            rewards = torch.tensor([x.score for x in results]).view(len(records), n)
+            for i, r in enumerate(records):
+                self.curriculum.update(r.id, [x.correct for x in results[i * n : (i + 1) * n]])
             keep = informative_groups(rewards) if algo.drop_uniform else torch.ones(len(records), dtype=torch.bool)
             adv = ADVANTAGES[algo.advantage](rewards, scale=algo.scale)
-            metrics.update(reward_mean=rewards.mean().item(), accuracy=(rewards >= 1.0).float().mean().item(),
+            metrics.update(reward_mean=rewards.mean().item(), accuracy=sum(x.correct for x in results) / len(results),
                            groups_kept=int(keep.sum()), completion_len=sum(len(s.completion_ids) for s in samples)
                            / max(1, len(samples)))  # fmt: skip
             for i, r in enumerate(records):

@@ -3,48 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 
-from toolcall_schema import RecordError, read_jsonl, render_prompt
+from toolcall_schema import RecordError, read_jsonl
 from toolcall_schema.io import atomic_write
 from tqdm import tqdm
 
 from .core import SamplingConfig
 from .engine import RolloutEngine, make_backend
-from .envs import CoderEnv, FunctionCallEnv, PythonEnv, ToolsEnv
-from .prompts import CODER_SYSTEM, math_messages
-from .sandbox import Sandbox
-
-
-def _load_tools(spec: str | None) -> dict:
-    if not spec or ":" not in spec:
-        raise ValueError("--env tools needs --tools MODULE:DICT naming a dict of callables")
-    module, name = spec.split(":", 1)
-    tools = getattr(importlib.import_module(module), name)
-    if not isinstance(tools, dict):
-        raise ValueError(f"{spec} is not a dict of callables")
-    return tools
-
-
-def make_env(name: str, engine: RolloutEngine, sampling: SamplingConfig, tools: str | None = None):
-    if name == "function_call":
-        return FunctionCallEnv()
-    if name == "python":
-        return PythonEnv(Sandbox())
-    if name == "coder":
-        coder_sampling = SamplingConfig(temperature=0.0, max_tokens=256, seed=sampling.seed)
-
-        def coder(request: str) -> str:
-            msgs = [{"role": "system", "content": CODER_SYSTEM}, {"role": "user", "content": request}]
-            prompt = engine.tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
-            return engine.generate([prompt], 1, coder_sampling, env=FunctionCallEnv())[0].text
-
-        return CoderEnv(coder, Sandbox())
-    if name == "tools":
-        return ToolsEnv(_load_tools(tools))
-    raise ValueError(f"unknown env {name!r}")
+from .tasks import TASKS, get_task
 
 
 def cmd_generate(a: argparse.Namespace) -> int:
@@ -54,18 +22,15 @@ def cmd_generate(a: argparse.Namespace) -> int:
     sampling = SamplingConfig(temperature=a.temperature, top_p=a.top_p, max_tokens=a.max_tokens,
                               max_turns=a.max_turns, seed=a.seed)  # fmt: skip
     engine = RolloutEngine(make_backend(a.model, a.backend))
-    env = make_env(a.env, engine, sampling, a.tools)
+    task = get_task(a.env, tools=a.tools) if a.env == "tools" else get_task(a.env)
+    env = task.make_env(engine, sampling)
     tok = engine.tokenizer
     n_written = 0
     with atomic_write(a.output) as out, tqdm(total=len(records) * a.n, desc="generate", unit=" sample",
                                              disable=None, file=sys.stderr) as bar:  # fmt: skip
         for start in range(0, len(records), a.batch):
             batch = records[start : start + a.batch]
-            if a.env in ("python", "coder"):
-                prompts = [tok.apply_chat_template(math_messages(r, a.env), tokenize=False, add_generation_prompt=True)
-                           for r in batch]  # fmt: skip
-            else:
-                prompts = [render_prompt(r, tok) for r in batch]
+            prompts = [task.prompt(r, tok) for r in batch]
             for s in engine.generate(prompts, a.n, sampling, env=env):
                 row = {"id": batch[s.prompt_index].id, "sample": s.sample_index, "completion": s.response,
                        "finish_reason": s.finish_reason, "truncated": s.truncated, "tool_rounds": s.tool_rounds,
@@ -90,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-turns", type=int, default=4)
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--backend", choices=["hf", "vllm"], default="hf")
-    g.add_argument("--env", choices=["function_call", "python", "coder", "tools"], default="function_call")
-    g.add_argument("--tools", help="tools env: MODULE:DICT of callables")
+    g.add_argument("--env", choices=sorted(TASKS), default="function_call", help="the task (rollout_vllm.tasks)")
+    g.add_argument("--tools", help="tools task: MODULE:DICT of callables")
     g.add_argument("--batch", type=int, default=8, help="records per generation batch")
     g.add_argument("--limit", type=int, default=0, help="use only the first N records")
     g.add_argument("-o", "--output", required=True)

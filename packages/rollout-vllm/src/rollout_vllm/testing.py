@@ -34,3 +34,11 @@ def tiny_llama(tokenizer, *, seed: int = 0, max_positions: int = 4096):
                          num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=max_positions,
                          eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)  # fmt: skip
     return LlamaForCausalLM(config)
+
+
+def _add(a: float, b: float) -> float:
+    return a + b
+
+
+# Registered callables for the ``tools`` task in tests (``rollout.tools = "rollout_vllm.testing:TOOLS"``).
+TOOLS = {"add": _add}

@@ -5,12 +5,24 @@ from .bfcl import check_call, match_bfcl
 from .canonical import canonical
 from .config import RewardConfig
 from .match import MATCHERS, MatchResult, match_calls
-from .rewards import REWARDS, RewardResult, register_reward, score, score_batch
+from .rewards import REWARDS, RewardContext, RewardResult, register_reward, score, score_batch
 from .trl import trl_reward
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "MATCHERS", "REWARDS", "MatchResult", "RewardConfig", "RewardResult", "canonical", "check_call", "match_bfcl",
-    "match_calls", "register_reward", "score", "score_batch", "trl_reward",
-]  # fmt: skip
+    "MATCHERS",
+    "REWARDS",
+    "MatchResult",
+    "RewardConfig",
+    "RewardContext",
+    "RewardResult",
+    "canonical",
+    "check_call",
+    "match_bfcl",
+    "match_calls",
+    "register_reward",
+    "score",
+    "score_batch",
+    "trl_reward",
+]

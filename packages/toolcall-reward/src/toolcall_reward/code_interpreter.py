@@ -13,7 +13,7 @@ from toolcall_schema import Record
 from toolcall_schema.markers import CODE_OPEN, ERROR_MARKERS, FENCE_CLOSE, OUTPUT_OPEN
 
 from .config import RewardConfig
-from .rewards import RewardResult, register_reward
+from .rewards import RewardContext, RewardResult, register_reward
 
 _FORMAT = re.compile(r"\s*<think>.*?</think>\s*<answer>.*?</answer>\s*", re.DOTALL)
 _OUTPUT = re.compile(re.escape(OUTPUT_OPEN) + r"\n?(.*?)" + re.escape(FENCE_CLOSE), re.DOTALL)
@@ -56,10 +56,10 @@ def tool_use(text: str) -> tuple[int, int]:
     return ok, err
 
 
-def schedule_weights(cfg: RewardConfig) -> tuple[float, float]:
-    """(format weight, accuracy scale) at ``cfg.progress``, linear between the schedule's points."""
+def schedule_weights(cfg: RewardConfig, progress: float) -> tuple[float, float]:
+    """(format weight, accuracy scale) at training ``progress``, linear between the schedule's points."""
     pts = sorted(cfg.schedule)
-    p = min(max(cfg.progress, pts[0][0]), pts[-1][0])
+    p = min(max(progress, pts[0][0]), pts[-1][0])
     for (p0, f0, a0), (p1, f1, a1) in zip(pts, pts[1:]):
         if p0 <= p <= p1:
             t = 0.0 if p1 == p0 else (p - p0) / (p1 - p0)
@@ -77,12 +77,12 @@ def _accuracy(text: str, record: Record) -> float:
 def boxed(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
     acc = _accuracy(text, record)
     reason = "ok" if acc else ("no_boxed" if last_boxed(text) is None else "wrong_answer")
-    return RewardResult(acc, {"accuracy": acc}, reason)
+    return RewardResult(acc, {"accuracy": acc}, reason, correct=bool(acc))
 
 
 @register_reward("think_answer_format")
 def think_answer_format(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
-    ok = float(bool(_FORMAT.fullmatch(text)))
+    ok = float(bool(_FORMAT.fullmatch(text)))  # a format credit: never a right answer by itself
     return RewardResult(ok, {"format": ok}, "ok" if ok else "format:think_answer")
 
 
@@ -94,13 +94,15 @@ def tool_use_reward(text: str, record: Record, cfg: RewardConfig) -> RewardResul
 
 
 @register_reward("auto_program")
-def auto_program(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
-    """format_weight(progress)·format + accuracy_weight·scale(progress)·accuracy + tool_weight·tool-use."""
+def auto_program(text: str, record: Record, cfg: RewardConfig, ctx: RewardContext) -> RewardResult:
+    """format_weight(progress)·format + accuracy_weight·scale(progress)·accuracy + tool_weight·tool-use, with
+    the training progress from ``ctx``."""
     fmt = float(bool(_FORMAT.fullmatch(text)))
     acc = _accuracy(text, record)
     ok, err = tool_use(text)
     tool = float(max(0, min(cfg.tool_cap, ok) - err))
-    w_fmt, scale = schedule_weights(cfg)
+    w_fmt, scale = schedule_weights(cfg, ctx.progress)
     total = w_fmt * fmt + cfg.accuracy_weight * scale * acc + cfg.tool_weight * tool
     reason = "ok" if acc else "wrong_answer"
-    return RewardResult(total, {"format": fmt, "accuracy": acc, "tool_use": tool, "format_weight": w_fmt}, reason)
+    parts = {"format": fmt, "accuracy": acc, "tool_use": tool, "format_weight": w_fmt}
+    return RewardResult(total, parts, reason, correct=bool(acc))

@@ -54,7 +54,6 @@ class RewardConfig:
         default_factory=lambda: [(0.0, 1.0, 0.5), (0.5, 0.5, 1.0), (1.0, 0.25, 1.0)],
         metadata={"help": "auto_program: (progress, format weight, accuracy scale) points, linearly interpolated"},
     )
-    progress: float = field(default=0.0, metadata={"help": "training progress in [0, 1] for the schedule"})
 
     def replace(self, **changes: Any) -> RewardConfig:
         known = {f.name for f in fields(self)}

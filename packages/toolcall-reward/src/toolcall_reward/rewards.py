@@ -16,6 +16,8 @@ is due). Tool-N1's own, looser rule and its five reward variants are in :mod:`to
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,22 +30,44 @@ from .match import match_calls
 
 @dataclass(slots=True)
 class RewardResult:
-    """The reward, its named parts and a short machine-readable reason (``ok``, ``format:<why>``, …)."""
+    """The reward, its named parts, a short machine-readable reason (``ok``, ``format:<why>``, …) and whether the
+    answer is right (``correct``: stated by each reward, never read off the score — a format-only credit or a
+    partial one is not a right answer)."""
 
     score: float
     components: dict[str, float] = field(default_factory=dict)
     reason: str = "ok"
+    correct: bool = False
 
 
-RewardFn = Callable[[str, Record, RewardConfig], RewardResult]
+@dataclass(frozen=True, slots=True)
+class RewardContext:
+    """What the trainer tells a reward at call time (TRL passes its ``trainer_state`` the same way)."""
+
+    step: int = 0
+    total_steps: int = 0
+
+    @property
+    def progress(self) -> float:
+        """Training progress in [0, 1] (0 outside training)."""
+        return min(1.0, self.step / self.total_steps) if self.total_steps > 0 else 0.0
+
+
+NO_CONTEXT = RewardContext()
+RewardFn = Callable[[str, Record, RewardConfig, RewardContext], RewardResult]
 REWARDS: dict[str, RewardFn] = {}
 
 
 def register_reward(name: str):
-    """Add a reward function to :data:`REWARDS` (verl-style registry)."""
+    """Add a reward function ``fn(text, record, config, context)`` to :data:`REWARDS` (verl-style registry); one
+    written as ``fn(text, record, config)`` is registered too and simply gets no context."""
 
-    def deco(fn: RewardFn) -> RewardFn:
-        REWARDS[name] = fn
+    def deco(fn):
+        params = inspect.signature(fn).parameters
+        if len(params) >= 4:
+            REWARDS[name] = fn
+        else:
+            REWARDS[name] = functools.wraps(fn)(lambda text, record, cfg, ctx: fn(text, record, cfg))
         return fn
 
     return deco
@@ -71,7 +95,7 @@ def binary(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
     if not parsed.format_ok:
         return RewardResult(0.0, {"format": 0.0, "match": 0.0}, f"format:{parsed.diagnosis.value}")
     ok, reason = judge_calls(parsed, record, cfg)
-    return RewardResult(float(ok), {"format": 1.0, "match": float(ok)}, reason)
+    return RewardResult(float(ok), {"format": 1.0, "match": float(ok)}, reason, correct=ok)
 
 
 def _names_match(calls: list[ToolCall], record: Record) -> bool:
@@ -87,7 +111,8 @@ def fine(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
     full, reason = judge_calls(parsed, record, cfg) if parsed.ok else (False, f"format:{parsed.diagnosis.value}")
     name = full or (parsed.ok and _names_match(parsed.calls, record))
     score = cfg.format_weight * fmt + (cfg.full_weight if full else cfg.name_weight if name else 0.0)
-    return RewardResult(score, {"format": fmt, "name": float(name), "full": float(full)}, reason)
+    correct = full and parsed.format_ok
+    return RewardResult(score, {"format": fmt, "name": float(name), "full": float(full)}, reason, correct=correct)
 
 
 @register_reward("penalized")
@@ -96,7 +121,7 @@ def penalized(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
     if not parsed.format_ok:
         return RewardResult(cfg.penalty, {"format": 0.0, "match": 0.0}, f"format:{parsed.diagnosis.value}")
     ok, reason = judge_calls(parsed, record, cfg)
-    return RewardResult(float(ok), {"format": 1.0, "match": float(ok)}, reason)
+    return RewardResult(float(ok), {"format": 1.0, "match": float(ok)}, reason, correct=ok)
 
 
 def _jaccard(a: set, b: set) -> float:
@@ -113,9 +138,9 @@ def toolrl(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
     pred = parsed.calls if parsed.ok else []
     if not gold:
         correct = 3.0 if not pred else -3.0
-        return RewardResult(
-            fmt + correct, {"format": fmt, "correctness": correct}, "ok" if not pred else "unexpected_call"
-        )
+        parts = {"format": fmt, "correctness": correct}
+        reason = "ok" if not pred else "unexpected_call"
+        return RewardResult(fmt + correct, parts, reason, correct=bool(fmt) and not pred)
     r_name = _jaccard({c.name for c in pred}, {c.name for c in gold})
     r_keys = r_values = 0.0
     remaining = list(pred)
@@ -134,15 +159,20 @@ def toolrl(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
             r_values += sum(1 for k, v in g.arguments.items() if k in p.arguments and p.arguments[k] == v)
     s_max = 1 + len(gold) + sum(len(g.arguments) for g in gold)
     correct = 6.0 * (r_name + r_keys + r_values) / s_max - 3.0
+    full = correct >= 3.0 - 1e-9
     return RewardResult(
         fmt + correct,
         {"format": fmt, "correctness": correct, "name": r_name, "keys": r_keys, "values": r_values},
-        "ok" if correct >= 3.0 - 1e-9 else "partial",
+        "ok" if full else "partial",
+        correct=bool(fmt) and full,
     )
 
 
-def score(text: str, record: Record, config: RewardConfig | None = None) -> RewardResult:
-    """Score one completion against one record. Never raises on any completion text."""
+def score(
+    text: str, record: Record, config: RewardConfig | None = None, context: RewardContext | None = None
+) -> RewardResult:
+    """Score one completion against one record (``context``: the training step, for scheduled rewards). Never
+    raises on any completion text."""
     cfg = config or RewardConfig()
     fn = REWARDS.get(cfg.reward)
     if fn is None:
@@ -150,14 +180,17 @@ def score(text: str, record: Record, config: RewardConfig | None = None) -> Rewa
     if not isinstance(text, str):
         text = ""
     try:
-        return fn(text, record, cfg)
+        return fn(text, record, cfg, context or NO_CONTEXT)
     except RecursionError:
         return RewardResult(0.0, {}, "error:too_deep")
 
 
 def score_batch(
-    texts: Iterable[str], records: Iterable[Record], config: RewardConfig | None = None
+    texts: Iterable[str],
+    records: Iterable[Record],
+    config: RewardConfig | None = None,
+    context: RewardContext | None = None,
 ) -> list[RewardResult]:
     """``score`` over aligned completions and records."""
     cfg = config or RewardConfig()
-    return [score(t, r, cfg) for t, r in zip(texts, records, strict=True)]
+    return [score(t, r, cfg, context) for t, r in zip(texts, records, strict=True)]

@@ -43,7 +43,7 @@ from toolcall_schema.fastjson import dumps_sorted, loads
 
 from .config import RewardConfig
 from .match import cached_gold_keys
-from .rewards import RewardResult, register_reward
+from .rewards import RewardContext, RewardResult, register_reward
 
 ASSISTANT_MARKER = "<|im_start|>assistant"
 _OPEN, _CLOSE = "<tool_call>", "</tool_call>"
@@ -145,19 +145,21 @@ def _parts(text: str, record: Record) -> tuple[ToolN1Output, int, str]:
     return out, got, reason
 
 
-def _result(score: float, out: ToolN1Output, got: int, reason: str) -> RewardResult:
+def _result(score: float, out: ToolN1Output, got: int, reason: str, needs_reasoning: bool = False) -> RewardResult:
+    """``correct``: the calls match (and, for v0, the reasoning it requires is there)."""
     components = {"reasoning": float(out.reasoning), "format": float(out.well_formed), "match": float(got == FULL)}
-    return RewardResult(score, components, reason)
+    correct = got == FULL and (out.reasoning or not needs_reasoning)
+    return RewardResult(score, components, reason, correct=correct)
 
 
-def v0(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
+def v0(text: str, record: Record, cfg: RewardConfig, ctx: RewardContext) -> RewardResult:
     out, got, reason = _parts(text, record)
     if out.result is not None and not out.reasoning:
-        return _result(0.0, out, got, "format:missing_think")
-    return _result(float(got == FULL), out, got, reason)
+        return _result(0.0, out, got, "format:missing_think", needs_reasoning=True)
+    return _result(float(got == FULL), out, got, reason, needs_reasoning=True)
 
 
-def v1(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
+def v1(text: str, record: Record, cfg: RewardConfig, ctx: RewardContext) -> RewardResult:
     out, got, reason = _parts(text, record)
     if out.result is None:
         return _result(0.0, out, got, reason)
@@ -166,22 +168,22 @@ def v1(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
     return _result(-0.2 if out.reasoning else 0.0, out, got, reason)
 
 
-def v2(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
+def v2(text: str, record: Record, cfg: RewardConfig, ctx: RewardContext) -> RewardResult:
     out, got, reason = _parts(text, record)
     return _result(float(got == FULL), out, got, reason)
 
 
-def v3(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
+def v3(text: str, record: Record, cfg: RewardConfig, ctx: RewardContext) -> RewardResult:
     out, got, reason = _parts(text, record)
     return _result(0.2 * out.reasoning + 0.8 * (got == FULL), out, got, reason)
 
 
-def v4(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
+def v4(text: str, record: Record, cfg: RewardConfig, ctx: RewardContext) -> RewardResult:
     out, got, reason = _parts(text, record)
     return _result(0.2 * out.reasoning + (0.8 if got == FULL else 0.2 if got == NAMES else 0.0), out, got, reason)
 
 
-VARIANTS: dict[str, tuple[str, Callable[[str, Record, RewardConfig], RewardResult]]] = {
+VARIANTS: dict[str, tuple[str, Callable[[str, Record, RewardConfig, RewardContext], RewardResult]]] = {
     "v0": ("tooln1", v0),
     "v1": ("tooln1_lexicographic", v1),
     "v2": ("tooln1_no_reason", v2),

@@ -18,7 +18,7 @@ from toolcall_schema import Record
 from toolcall_schema.io import from_row
 
 from .config import RewardConfig
-from .rewards import score
+from .rewards import RewardContext, score
 
 
 def _completion_text(c: Any) -> str:
@@ -50,8 +50,10 @@ def trl_reward(config: RewardConfig | None = None, *, record_column: str = "reco
 
     def reward(prompts: list[Any] | None = None, completions: list[Any] | None = None, **columns: Any) -> list[float]:
         completions = completions or []
+        state = columns.pop("trainer_state", None)  # TRL's TrainerState: the schedule's progress
+        ctx = RewardContext(int(getattr(state, "global_step", 0) or 0), int(getattr(state, "max_steps", 0) or 0))
         records = _records(len(completions), columns, record_column)
-        return [score(_completion_text(c), r, cfg).score for c, r in zip(completions, records, strict=True)]
+        return [score(_completion_text(c), r, cfg, ctx).score for c, r in zip(completions, records, strict=True)]
 
     reward.__name__ = f"toolcall_{cfg.reward}_{cfg.match}"
     return reward

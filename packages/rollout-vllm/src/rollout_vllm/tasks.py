@@ -1,0 +1,161 @@
+"""Tasks: one registry entry per kind of episode, owning everything that differs between them.
+
+A task says how a record becomes a prompt (system text, tool format, worked examples), which environment acts
+on the model's stop markers (nothing, sandboxed Python, a coder, registered tools), which reward judges a
+finished sample for *evaluation* (a ``toolcall-reward`` name whose ``correct`` is the accuracy; a recipe may name
+another), and the extra metrics it reports (e.g. how often code ran). The trainer, ``rollout-vllm generate`` and
+``bench-eval run`` all go through :func:`get_task`; a new kind of episode is one registered class.
+
+>>> task = get_task("python")
+>>> task.eval_reward, task.make_env(None, None).stop
+('boxed', ['```output'])
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from toolcall_schema import Record, render_prompt
+from toolcall_schema.prompt import TOOL_N1_SYSTEM_PROMPT
+
+from .core import Sample, SamplingConfig
+from .envs import CODER_PROMPT, CoderEnv, FunctionCallEnv, PythonEnv, ToolsEnv
+from .prompts import math_messages
+from .sandbox import Sandbox, SandboxConfig
+
+
+class Task:
+    """Base class. Subclasses set ``name`` (by :func:`register_task`) and ``eval_reward``, and implement ``prompt``
+    and ``make_env``."""
+
+    name: ClassVar[str] = ""
+    eval_reward: ClassVar[str] = "binary"
+
+    def prompt(
+        self, record: Record, tokenizer: Any, *, shots: Sequence[tuple[Record, str]] = (), tool_format: str = "json",
+        extra_system: str | None = None,
+    ) -> str:  # fmt: skip
+        """The prompt text for ``record`` (chat template applied, generation prompt added)."""
+        raise NotImplementedError
+
+    def make_env(self, engine: Any, sampling: SamplingConfig | None) -> Any:
+        """The environment acting on this task's stop markers (``engine`` is the policy's, for tasks that need it)."""
+        raise NotImplementedError
+
+    def metrics(self, samples: Sequence[Sample]) -> dict[str, float]:
+        """Task-specific metrics over finished samples (default: none)."""
+        return {}
+
+
+TASKS: dict[str, type[Task]] = {}
+
+
+def register_task(name: str) -> Callable[[type[Task]], type[Task]]:
+    def deco(cls: type[Task]) -> type[Task]:
+        cls.name = name
+        TASKS[name] = cls
+        return cls
+
+    return deco
+
+
+def get_task(name: str, **options: Any) -> Task:
+    """An instance of the registered task ``name`` (``options`` go to its constructor)."""
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; choose from {', '.join(sorted(TASKS))}")
+    return TASKS[name](**options)
+
+
+def _system(base: str, extra: str | None) -> str:
+    return base + ("\n" + extra if extra else "")
+
+
+@register_task("function_call")
+class FunctionCallTask(Task):
+    """Tool-N1: one completion with ``<think>`` and a ``<tool_call>`` list; nothing runs."""
+
+    eval_reward = "binary"
+
+    def prompt(self, record, tokenizer, *, shots=(), tool_format="json", extra_system=None) -> str:
+        system = _system(TOOL_N1_SYSTEM_PROMPT, extra_system)
+        return render_prompt(record, tokenizer, system_prompt=system, shots=shots, tool_format=tool_format)
+
+    def make_env(self, engine, sampling) -> FunctionCallEnv:
+        return FunctionCallEnv()
+
+
+class _MathTask(Task):
+    eval_reward = "boxed"
+    env_name = ""
+
+    def __init__(self, sandbox: SandboxConfig | None = None) -> None:
+        self.sandbox = sandbox
+
+    def prompt(self, record, tokenizer, *, shots=(), tool_format="json", extra_system=None) -> str:
+        messages = math_messages(record, self.env_name)
+        if extra_system:
+            messages[0]["content"] = _system(messages[0]["content"], extra_system)
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+    def metrics(self, samples) -> dict[str, float]:
+        """``tool_use``: the share of samples in which the environment acted at least once."""
+        return {"tool_use": sum(s.tool_rounds > 0 for s in samples) / len(samples)} if samples else {}
+
+
+@register_task("python")
+class PythonTask(_MathTask):
+    """SimpleGRPO *think while acting*: the model writes Python mid-reasoning, the sandbox runs it."""
+
+    env_name = "python"
+
+    def make_env(self, engine, sampling) -> PythonEnv:
+        return PythonEnv(Sandbox(self.sandbox))
+
+
+@register_task("coder")
+class CoderTask(_MathTask):
+    """SimpleGRPO *division of labour*: the model states a computation in words, a coder writes the code, the
+    sandbox runs it. ``coder`` is any ``str → str``; by default the policy's own engine, greedy, answering
+    :data:`~rollout_vllm.envs.CODER_PROMPT` (not the policy's prompt)."""
+
+    env_name = "coder"
+
+    def __init__(self, sandbox: SandboxConfig | None = None, coder: Callable[[str], str] | None = None) -> None:
+        super().__init__(sandbox)
+        self.coder = coder
+
+    def make_env(self, engine, sampling) -> CoderEnv:
+        coder = self.coder
+        if coder is None:
+            greedy = SamplingConfig(temperature=0.0, max_tokens=256, seed=sampling.seed if sampling else 0)
+
+            def coder(request: str) -> str:
+                msgs = [{"role": "user", "content": CODER_PROMPT.format(request=request)}]
+                prompt = engine.tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+                return engine.generate([prompt], 1, greedy, env=FunctionCallEnv())[0].text
+
+        return CoderEnv(coder, Sandbox(self.sandbox))
+
+
+def load_tools(spec: str | None) -> dict[str, Callable[..., Any]]:
+    """``MODULE:DICT`` → that dict of callables."""
+    if not spec or ":" not in spec:
+        raise ValueError("the tools task needs tools='MODULE:DICT' naming a dict of callables")
+    module, name = spec.split(":", 1)
+    tools = getattr(importlib.import_module(module), name)
+    if not isinstance(tools, dict):
+        raise ValueError(f"{spec} is not a dict of callables")
+    return tools
+
+
+@register_task("tools")
+class ToolsTask(FunctionCallTask):
+    """Tool calls executed against registered Python callables; results come back as ``<tool_response>``."""
+
+    def __init__(self, tools: str | dict[str, Callable[..., Any]] | None = None) -> None:
+        self.tools = tools
+
+    def make_env(self, engine, sampling) -> ToolsEnv:
+        return ToolsEnv(self.tools if isinstance(self.tools, dict) else load_tools(self.tools))
