@@ -290,3 +290,20 @@ def test_curriculum_pass_rate_counts_correct_samples_not_high_scores():
     assert cur.pass_rate["a"] == 0.25
     cur.update("a", [True, True, True, True])
     assert cur.pass_rate["a"] == pytest.approx(0.625)  # momentum 0.5
+
+
+def test_lora_with_a_kl_reference_and_a_warm_start_resumes(tmp_path, tokenizer):
+    """The reference after a LoRA warm start is base + warm-started adapter, and a resumed run restores it."""
+    from rollout_vllm.testing import tiny_llama
+
+    over = {"model.lora_r": 4, "algo.beta": 0.05, "algo.sft_warmup_steps": 1, "train.steps": 3, "algo.lr": 1e-2}
+    fit(tiny_config(tmp_path / "a", **over), model=tiny_llama(tokenizer), tokenizer=tokenizer, progress=False)
+    rows = [json.loads(x) for x in (tmp_path / "a" / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["mode"] for r in rows if "mode" in r] == ["sft", "grpo", "grpo"]
+    part = tiny_config(tmp_path / "b", **over)
+    fit(part, model=tiny_llama(tokenizer), tokenizer=tokenizer, progress=False, stop_after=2)
+    fit(part, model=tiny_llama(tokenizer), tokenizer=tokenizer, progress=False, resume=True)
+    resumed = [json.loads(x) for x in (tmp_path / "b" / "run" / "metrics.jsonl").read_text().splitlines()]
+    last = [r for r in resumed if r.get("step") == 3 and "mode" in r][-1]
+    full = [r for r in rows if r.get("step") == 3 and "mode" in r][-1]
+    assert "kl" in full and last["kl"] == pytest.approx(full["kl"], abs=1e-6)  # the restored reference

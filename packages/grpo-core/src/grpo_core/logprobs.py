@@ -17,10 +17,11 @@ four, and still one chunk of logits alive at a time. :func:`fused_grpo_loss` is 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 
-from .maths import aggregation_weights, grpo_stats, token_objective
+from .maths import LossConfig, aggregation_weights, grpo_stats, loss_config, token_objective
 
 
 def naive_logprobs(
@@ -220,38 +221,30 @@ def fused_grpo_loss(
     old_logp: torch.Tensor,
     advantages: torch.Tensor,
     mask: torch.Tensor,
+    loss: LossConfig | None = None,
     *,
     temperature: float = 1.0,
     chunk: int = 1024,
     ref_logp: torch.Tensor | None = None,
-    beta: float = 0.0,
-    kl: str = "k3",
-    entropy_coef: float = 0.0,
-    policy_loss: str = "clipped",
-    clip_low: float = 0.2,
-    clip_high: float = 0.2,
-    agg: str = "token-mean",
-    max_len: int | None = None,
+    **options: Any,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """:func:`grpo_core.maths.grpo_loss` of ``log_softmax(hidden @ weight.T / temperature)`` at ``targets``,
-    computed by :func:`fused_logprob_loss`. ``hidden`` ``(B, T, H)``; ``targets``, ``old_logp``, ``mask``,
-    ``ref_logp`` ``(B, T)``; ``advantages`` per sequence ``(B,)`` or per token ``(B, T)``."""
+    computed by :func:`fused_logprob_loss`, with the same :class:`~grpo_core.maths.LossConfig`. ``hidden``
+    ``(B, T, H)``; ``targets``, ``old_logp``, ``mask``, ``ref_logp`` ``(B, T)``; ``advantages`` per sequence
+    ``(B,)`` or per token ``(B, T)``."""
+    loss = loss_config(loss, options)
     b, t = targets.shape
     flat = b * t
-    w = aggregation_weights(mask, agg, max_len).reshape(flat)
+    w = aggregation_weights(mask, loss.agg, loss.max_len).reshape(flat)
     adv = (advantages if advantages.shape == targets.shape else advantages.reshape(b, 1)).expand(b, t).reshape(flat)
     old = old_logp.reshape(flat).float()
-    ref = ref_logp.reshape(flat).float() if ref_logp is not None and beta else None
+    ref = ref_logp.reshape(flat).float() if ref_logp is not None and loss.beta else None
 
     def loss_fn(lp: torch.Tensor, rows: slice, ent: torch.Tensor | None) -> torch.Tensor:
-        per_token = token_objective(lp, old[rows], adv[rows], ref_logp=None if ref is None else ref[rows], beta=beta,
-                                    kl=kl, entropy=ent, entropy_coef=entropy_coef, policy_loss=policy_loss,
-                                    clip_low=clip_low, clip_high=clip_high)  # fmt: skip
+        per_token = token_objective(lp, old[rows], adv[rows], loss, None if ref is None else ref[rows], ent)
         return (per_token * w[rows]).sum()
 
-    loss, logp, ent = fused_logprob_loss(hidden.reshape(flat, -1), weight, targets.reshape(flat), loss_fn,
-                                         temperature, chunk, entropy=bool(entropy_coef))  # fmt: skip
+    total, logp, ent = fused_logprob_loss(hidden.reshape(flat, -1), weight, targets.reshape(flat), loss_fn,
+                                          temperature, chunk, entropy=bool(loss.entropy_coef))  # fmt: skip
     entropy = None if ent is None else ent.view(b, t)
-    stats = grpo_stats(logp.view(b, t), old_logp, mask, ref_logp=ref_logp if beta else None, kl=kl, entropy=entropy,
-                       clip_low=clip_low, clip_high=clip_high)  # fmt: skip
-    return loss, stats
+    return total, grpo_stats(logp.view(b, t), old_logp, mask, loss, ref_logp, entropy)
