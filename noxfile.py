@@ -133,7 +133,10 @@ def wheels(session: nox.Session) -> None:
         venv = tmp / f"venv-{name}"
         session.run("uv", "venv", "--quiet", "--clear", str(venv), external=True)
         py = str(venv / "bin" / "python")
-        session.run("uv", "pip", "install", "--quiet", "--python", py, "--find-links", str(dist), str(wheel),
+        # Our wheels keep their version between commits: never take one from uv's cache (an earlier build of the
+        # same version at the same path), always the one just built.
+        fresh = [arg for pkg in PACKAGES for arg in ("--refresh-package", pkg)]
+        session.run("uv", "pip", "install", "--quiet", "--python", py, *fresh, "--find-links", str(dist), str(wheel),
                     external=True)  # fmt: skip
         session.run(py, "-c", f"import {module}; print({module}.__name__, {module}.__version__)", external=True)
         if name in SMOKE:

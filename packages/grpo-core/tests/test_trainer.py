@@ -307,3 +307,26 @@ def test_lora_with_a_kl_reference_and_a_warm_start_resumes(tmp_path, tokenizer):
     last = [r for r in resumed if r.get("step") == 3 and "mode" in r][-1]
     full = [r for r in rows if r.get("step") == 3 and "mode" in r][-1]
     assert "kl" in full and last["kl"] == pytest.approx(full["kl"], abs=1e-6)  # the restored reference
+
+
+def test_math_warm_start_targets_mask_the_interpreter_output(tmp_path, tiny, tokenizer):
+    """The SFT warm start on synthetic math trains on what the model writes (thought, code, answer), not on the
+    output the sandbox would inject; worked examples in the prompt show the whole exchange."""
+    from grpo_core.trainer import Trainer
+
+    over = {"rollout.env": "python", "data.source": "synthetic-math", "data.shots": 1, "algo.sft_warmup_steps": 1}
+    over["reward.reward"] = "auto_program"
+    trainer = Trainer(tiny_config(tmp_path, **over), model=tiny, tokenizer=tokenizer)
+    from toolcall_schema.synthetic_math import HELD_OUT
+
+    assert trainer.eval_records and {r.meta["family"] for r in trainer.eval_records} <= set(HELD_OUT)
+    assert "```output" in tokenizer.decode(trainer.prompt_ids(trainer.train_records[0]))  # the worked example
+    batch = trainer.sft_batch(trainer.train_records[:2])
+    for g in batch.groups:
+        ids, mask = g.completion_ids[0], g.masks[0]
+        trained = tokenizer.decode([t for t, m in zip(ids, mask) if m])
+        injected = tokenizer.decode([t for t, m in zip(ids, mask) if not m])
+        assert "```python" in trained and "\\boxed{" in trained and g.record.meta["gold"] in injected
+        assert 0 < sum(mask) < len(mask)
+    metrics = trainer.train_step()
+    assert metrics["mode"] == "sft" and metrics["loss"] > 0

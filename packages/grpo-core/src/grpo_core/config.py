@@ -40,7 +40,10 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
-    source: str = field(default="synthetic", metadata={"help": "'synthetic' or a records JSONL path"})
+    source: str = field(
+        default="synthetic",
+        metadata={"help": "'synthetic' (tool calls), 'synthetic-math' (big-value word problems) or a records JSONL"},
+    )
     eval_source: str = field(default="", metadata={"help": "held-out records JSONL ('' = synthetic held-out split)"})
     train_size: int = field(default=512, metadata={"help": "synthetic: training records"})
     eval_size: int = field(default=64, metadata={"help": "evaluation records (before and after training)"})
@@ -181,7 +184,11 @@ class Config:
                 "'', a ZeRO stage digit or an existing JSON file",
             ),  # fmt: skip
             ("train.deepspeed", _zero_stage(self.train.deepspeed) < 3, ZERO3),
-            ("data.source", self.data.source == "synthetic" or Path(self.data.source).is_file(), "an existing file"),
+            (
+                "data.source",
+                self.data.source in ("synthetic", "synthetic-math") or Path(self.data.source).is_file(),
+                "synthetic, synthetic-math or an existing file",
+            ),
             (
                 "data.eval_source",
                 not self.data.eval_source or Path(self.data.eval_source).is_file(),

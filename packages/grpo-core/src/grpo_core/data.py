@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import random
 
-from toolcall_schema import Record, augment, read_jsonl, sft_target, synthetic
+from toolcall_schema import Record, augment, read_jsonl, synthetic, synthetic_math
 
 from .config import DataConfig
 
 
-def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[tuple[Record, str]]]:
-    """(train, eval, shots). Synthetic data evaluates on tool families never trained on."""
-    if cfg.source == "synthetic":
+def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[Record]]:
+    """(train, eval, worked-example records). Synthetic data (``synthetic``: tool calls, ``synthetic-math``:
+    big-value word problems) evaluates on families never trained on."""
+    if cfg.source == "synthetic-math":
+        train_f, test_f = synthetic_math.family_split()
+        train = synthetic_math.generate(cfg.train_size, seed=cfg.seed, families=train_f)
+        evals = synthetic_math.generate(cfg.eval_size, seed=cfg.seed + 10_000, families=test_f, prefix="heldout")
+        pool = synthetic_math.generate(cfg.shots, seed=cfg.seed + 20_000, families=train_f, prefix="shot")
+    elif cfg.source == "synthetic":
         train_f, test_f = synthetic.family_split()
         train = synthetic.generate(cfg.train_size, seed=cfg.seed, families=train_f, distractors=cfg.distractors)
         evals = synthetic.generate(cfg.eval_size, seed=cfg.seed + 10_000, families=test_f, distractors=cfg.distractors,
@@ -25,14 +31,7 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[tupl
         train = [r for r in records if r not in pool]
     if cfg.mask_rate > 0:
         train = list(augment.add_masked(train, cfg.mask_rate, seed=cfg.seed))
-    shots = [(r, sft_target(r, think=example_thought(r))) for r in pool]
-    return train, evals, shots
-
-
-def example_thought(r: Record) -> str:
-    """A one-line thought for worked examples and the SFT warm start: short, so calls fit the token budget."""
-    names = ", ".join(sorted({c.name for c in r.answer})) or "none of the tools"
-    return f"The request needs {names}."
+    return train, evals, pool
 
 
 class Curriculum:

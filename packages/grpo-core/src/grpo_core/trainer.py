@@ -26,10 +26,10 @@ from rollout_vllm.core import SamplingConfig, common_prefix_len
 from rollout_vllm.engine import RolloutEngine
 from rollout_vllm.tasks import get_task
 from toolcall_reward import RewardContext, score
-from toolcall_schema import Record, sft_target
+from toolcall_schema import Record
 
 from .config import Config, ConfigError
-from .data import Curriculum, example_thought, load_records
+from .data import Curriculum, load_records
 from .forward import SharedPrefix, base_and_head, encode_prefix, group_hidden, group_logprobs
 from .logprobs import fused_grpo_loss
 from .maths import ADVANTAGES, informative_groups
@@ -74,9 +74,12 @@ class Trainer:
         random.seed(cfg.train.seed)
         self.rank, self.world = _dist()
         self.out = Path(cfg.train.output_dir)
-        self.train_records, self.eval_records, self.shots = load_records(cfg.data)
+        r = cfg.rollout
+        self.task = get_task(r.env, tools=r.tools) if r.env == "tools" else get_task(r.env)
+        self.train_records, self.eval_records, pool = load_records(cfg.data)
         if not self.train_records:
             raise ConfigError(f"data.source {cfg.data.source!r}: no training records")
+        self.shots = [(x, "".join(text for text, _ in self.task.solution(x))) for x in pool]
         self.curriculum = Curriculum(self.train_records, cfg.train.curriculum)
         self._load_model(model, tokenizer)
         self._setup_optimizer()
@@ -134,8 +137,6 @@ class Trainer:
         self.optimizer = optimizer
 
     def _make_engine(self) -> RolloutEngine:
-        r = self.cfg.rollout
-        self.task = get_task(r.env, tools=r.tools) if r.env == "tools" else get_task(r.env)
         if self.cfg.rollout.backend == "vllm":
             if self.cfg.model.lora_r:
                 raise ConfigError("rollout.backend = 'vllm' with model.lora_r > 0: use the hf backend for LoRA")
@@ -262,22 +263,26 @@ class Trainer:
         return Batch("grpo", groups, metrics, logged)
 
     def sft_batch(self, records: list[Record]) -> Batch:
-        """The gold answers as targets: Tool-N1's no-reason SFT (``algo.mode = "sft"``), or for the warm start
-        written like the worked examples."""
-        think = "" if self.cfg.algo.mode == "sft" else None
+        """The gold answers as targets, written as the task's worked examples are (Tool-N1's no-reason SFT with
+        ``algo.mode = "sft"``); what the environment would inject is in the target but masked out."""
+        reasoning = self.cfg.algo.mode != "sft"
         groups = []
         for i, r in enumerate(records):
-            text = sft_target(r, think=example_thought(r) if think is None else think)
-            target = self.tokenizer(text, add_special_tokens=False)["input_ids"] + [self.tokenizer.eos_token_id]
-            groups.append(Group(i, r, self.prompt_ids(r), [target], [[1] * len(target)]))
+            target: list[int] = []
+            mask: list[int] = []
+            for text, trained in self.task.solution(r, reasoning=reasoning):
+                ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+                target, mask = target + ids, mask + [int(trained)] * len(ids)
+            groups.append(Group(i, r, self.prompt_ids(r), [target + [self.tokenizer.eos_token_id]], [mask + [1]]))
         return Batch("sft", groups)
 
     def _group_loss(self, group: Group, prefix=None, ref_prefix=None) -> tuple[torch.Tensor, dict[str, float]]:
         cfg = self.cfg.algo
-        if group.logprobs is None:  # SFT: mean negative log-likelihood of the target tokens
+        if group.logprobs is None:  # SFT: mean negative log-likelihood of the model's target tokens
             logp, valid = group_logprobs(self._module(), group.prompt_ids, group.completion_ids, 1.0,
                                          cfg.logprob_chunk, self.pad_id, prefix=prefix)  # fmt: skip
-            return -(logp * valid).sum() / valid.sum(), {}
+            mask = torch.tensor([m + [0] * (valid.shape[1] - len(m)) for m in group.masks], dtype=logp.dtype) * valid
+            return -(logp * mask).sum() / mask.sum().clamp(min=1), {}
         temp = max(self.cfg.rollout.temperature, 1e-6)
         hidden, targets, valid = group_hidden(self._module(), group.prompt_ids, group.completion_ids, self.pad_id,
                                               prefix=prefix)  # fmt: skip

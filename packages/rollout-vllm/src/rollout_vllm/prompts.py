@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from toolcall_schema import Record
 
 PYTHON_SYSTEM = (
@@ -17,9 +19,11 @@ CODER_SYSTEM = (
 )
 
 
-def math_messages(record: Record, env: str) -> list[dict[str, str]]:
-    """Chat messages for a math record under the ``python`` or ``coder`` environment."""
+def math_messages(record: Record, env: str, shots: Sequence[tuple[Record, str]] = ()) -> list[dict[str, str]]:
+    """Chat messages for a math record under the ``python`` or ``coder`` environment; ``shots`` (record, worked
+    solution) pairs come first as earlier turns."""
     system = PYTHON_SYSTEM if env == "python" else CODER_SYSTEM
-    return [{"role": "system", "content": system}] + [
-        {"role": m.role, "content": m.content} for m in record.messages if m.role != "system"
-    ]
+    messages = [{"role": "system", "content": system}]
+    for shot, solution in shots:
+        messages += [{"role": "user", "content": shot.messages[-1].content}, {"role": "assistant", "content": solution}]
+    return messages + [{"role": m.role, "content": m.content} for m in record.messages if m.role != "system"]

@@ -17,11 +17,22 @@ import importlib
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from toolcall_schema import Record, render_prompt
+from toolcall_schema import Record, render_prompt, sft_target
+from toolcall_schema.markers import CODE_OPEN, FENCE_CLOSE, OUTPUT_OPEN
 from toolcall_schema.prompt import TOOL_N1_SYSTEM_PROMPT
 
 from .core import Sample, SamplingConfig
-from .envs import CODER_PROMPT, CoderEnv, FunctionCallEnv, PythonEnv, ToolsEnv
+from .envs import (
+    CODER_PROMPT,
+    REQUEST_CLOSE,
+    REQUEST_OPEN,
+    RESULT_CLOSE,
+    RESULT_OPEN,
+    CoderEnv,
+    FunctionCallEnv,
+    PythonEnv,
+    ToolsEnv,
+)
 from .prompts import math_messages
 from .sandbox import Sandbox, SandboxConfig
 
@@ -47,6 +58,12 @@ class Task:
     def metrics(self, samples: Sequence[Sample]) -> dict[str, float]:
         """Task-specific metrics over finished samples (default: none)."""
         return {}
+
+    def solution(self, record: Record, reasoning: bool = True) -> list[tuple[str, bool]]:
+        """The record's gold answer written as this task's model should write it (worked examples, the SFT warm
+        start), as ``(text, written by the model)`` pieces: what the environment would inject is ``False``
+        (masked in SFT). ``reasoning=False``: without the thought (Tool-N1's no-reason SFT)."""
+        raise NotImplementedError
 
 
 TASKS: dict[str, type[Task]] = {}
@@ -85,6 +102,10 @@ class FunctionCallTask(Task):
     def make_env(self, engine, sampling) -> FunctionCallEnv:
         return FunctionCallEnv()
 
+    def solution(self, record, reasoning=True) -> list[tuple[str, bool]]:
+        names = ", ".join(sorted({c.name for c in record.answer})) or "none of the tools"
+        return [(sft_target(record, think=f"The request needs {names}." if reasoning else ""), True)]
+
 
 class _MathTask(Task):
     eval_reward = "boxed"
@@ -94,7 +115,7 @@ class _MathTask(Task):
         self.sandbox = sandbox
 
     def prompt(self, record, tokenizer, *, shots=(), tool_format="json", extra_system=None) -> str:
-        messages = math_messages(record, self.env_name)
+        messages = math_messages(record, self.env_name, shots)
         if extra_system:
             messages[0]["content"] = _system(messages[0]["content"], extra_system)
         return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
@@ -102,6 +123,20 @@ class _MathTask(Task):
     def metrics(self, samples) -> dict[str, float]:
         """``tool_use``: the share of samples in which the environment acted at least once."""
         return {"tool_use": sum(s.tool_rounds > 0 for s in samples) / len(samples)} if samples else {}
+
+    def solution(self, record, reasoning=True) -> list[tuple[str, bool]]:
+        """Needs ``meta.program`` (Python printing the answer) and ``meta.gold``."""
+        program, gold = record.meta.get("program"), record.meta.get("gold")
+        if not program or gold is None:
+            raise ValueError(f"record {record.id}: a worked solution needs meta.program and meta.gold")
+        think = "The numbers are big, so I compute with Python." if reasoning else ""
+        act, observation = self.act(program)
+        return [(f"<think>{think}\n{act}", True), (observation.format(gold=gold), False),
+                (f"</think>\n<answer>\\boxed{{{gold}}}</answer>", True)]  # fmt: skip
+
+    def act(self, program: str) -> tuple[str, str]:
+        """(what the model writes to have ``program`` run, the observation template that comes back)."""
+        raise NotImplementedError
 
 
 @register_task("python")
@@ -112,6 +147,9 @@ class PythonTask(_MathTask):
 
     def make_env(self, engine, sampling) -> PythonEnv:
         return PythonEnv(Sandbox(self.sandbox))
+
+    def act(self, program: str) -> tuple[str, str]:
+        return f"{CODE_OPEN}\n{program}\n{FENCE_CLOSE}\n{OUTPUT_OPEN}", f"\n{{gold}}\n{FENCE_CLOSE}\n"
 
 
 @register_task("coder")
@@ -137,6 +175,12 @@ class CoderTask(_MathTask):
                 return engine.generate([prompt], 1, greedy, env=FunctionCallEnv())[0].text
 
         return CoderEnv(coder, Sandbox(self.sandbox))
+
+    def act(self, program: str) -> tuple[str, str]:
+        last = program.strip().splitlines()[-1]
+        what = last[len("print(") : -1] if last.startswith("print(") and last.endswith(")") else program
+        request = f"{REQUEST_OPEN}Compute {what} exactly and print it.{REQUEST_CLOSE}"
+        return request, f"\n{RESULT_OPEN}\n{{gold}}\n{RESULT_CLOSE}\n"
 
 
 def load_tools(spec: str | None) -> dict[str, Callable[..., Any]]:

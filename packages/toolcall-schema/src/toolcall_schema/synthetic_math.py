@@ -1,0 +1,203 @@
+"""A deterministic generator of arithmetic word problems with big values (SimpleGRPO Auto_Program's setting).
+
+Values are 9–11-digit integers and 2-place decimals, so the answer is out of reach of mental arithmetic and the
+model has to compute it (write Python, or ask a coder). Templates come in families of 1–3 operations; a held-out
+split by family makes evaluation measure problems of kinds never trained on. Each record carries the exact gold
+answer (``meta.gold``, exact rational arithmetic, printed as an integer or a terminating decimal), the program
+that computes it (``meta.program``, for worked examples and the SFT warm start) and its family.
+
+>>> r = generate(1, seed=0)[0]
+>>> sorted(r.meta)
+['family', 'gold', 'program']
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .model import Message, Record
+
+NAMES = ["Alice", "Bruno", "Chen", "Dara", "Emil", "Farah", "Goran", "Hana", "Ines", "Jonas"]
+THINGS = ["bolts", "tickets", "seeds", "tiles", "coins", "stamps", "bricks", "cards"]
+
+
+def big(rng: random.Random) -> int:
+    """A 9–11-digit integer."""
+    return rng.randint(10**8, 10**11 - 1)
+
+
+def money(rng: random.Random) -> Fraction:
+    """A price with two decimal places, 1.00–999.99."""
+    return Fraction(rng.randint(100, 99_999), 100)
+
+
+def show(x: Fraction | int) -> str:
+    """An exact value as the problem and the answer write it: an integer, or a terminating decimal."""
+    x = Fraction(x)
+    if x.denominator == 1:
+        return str(x.numerator)
+    d, places = x.denominator, 0
+    while d % 10 == 0 or d % 2 == 0 or d % 5 == 0:
+        if d % 10 == 0:
+            d //= 10
+        elif d % 2 == 0:
+            d //= 2
+        else:
+            d //= 5
+        places += 1
+    if d != 1:
+        raise ValueError(f"{x} has no terminating decimal")
+    scaled = abs(x) * 10**places
+    whole, frac = divmod(int(scaled), 10**places)
+    text = f"{whole}.{frac:0{places}d}".rstrip("0").rstrip(".")
+    return ("-" if x < 0 else "") + text
+
+
+def cents(x: Fraction) -> str:
+    """An amount of money with its two decimal places: ``284.90``."""
+    whole, frac = divmod(int(x * 100), 100)
+    return f"{whole}.{frac:02d}"
+
+
+def dec(x: Fraction) -> str:
+    """An amount as exact Python: ``D("12.34")`` (``decimal.Decimal``; a float would round big products)."""
+    return f'D("{cents(x)}")'
+
+
+def program(expression: str) -> str:
+    """The Python that prints ``expression``'s value exactly."""
+    header = "from decimal import Decimal as D\n" if 'D("' in expression else ""
+    return f"{header}print({expression})"
+
+
+@dataclass(frozen=True)
+class Family:
+    """One kind of problem: ``make(rng)`` → (question, Python expression of the answer, exact answer)."""
+
+    name: str
+    make: Callable[[random.Random], tuple[str, str, Fraction]]
+
+
+def _families() -> list[Family]:
+    fams: list[Family] = []
+
+    def family(name: str):
+        def deco(fn):
+            fams.append(Family(name, fn))
+            return fn
+
+        return deco
+
+    @family("bulk_order")
+    def _(rng):
+        a, b = big(rng), rng.randint(12, 999)
+        who, what = rng.choice(NAMES), rng.choice(THINGS)
+        return f"{who} orders {a} boxes with {b} {what} in each box. How many {what} is that?", f"{a} * {b}", a * b
+
+    @family("savings")
+    def _(rng):
+        a, b, c = big(rng), big(rng), big(rng)
+        c = min(c, a + b - 1)
+        who = rng.choice(NAMES)
+        q = f"{who} has {a} dollars, earns {b} dollars more and then spends {c} dollars. How many dollars are left?"
+        return q, f"{a} + {b} - {c}", Fraction(a + b - c)
+
+    @family("price_total")
+    def _(rng):
+        n, p = big(rng), money(rng)
+        what = rng.choice(THINGS)
+        q = f"A shop sells {n} {what} at {cents(p)} dollars each. What is the total price in dollars?"
+        return q, f"{n} * {dec(p)}", n * p
+
+    @family("fair_share")
+    def _(rng):
+        k, each = rng.randint(3, 97), big(rng)
+        total = k * each
+        who = rng.choice(NAMES)
+        q = f"{who} splits {total} points equally among {k} teams. How many points does each team get?"
+        return q, f"{total} // {k}", Fraction(each)
+
+    @family("difference")
+    def _(rng):
+        a, b = sorted((big(rng), big(rng)), reverse=True)
+        x, y = rng.sample(NAMES, 2)
+        q = f"{x} walked {a} steps this year and {y} walked {b} steps. How many more steps did {x} walk?"
+        return q, f"{a} - {b}", Fraction(a - b)
+
+    @family("restock")
+    def _(rng):
+        a, b, c = big(rng), rng.randint(2, 99), big(rng) // 1000
+        what = rng.choice(THINGS)
+        q = (f"A warehouse has {a} {what}. It receives {b} crates of {c} {what} each. "
+             f"How many {what} does it have now?")  # fmt: skip
+        return q, f"{a} + {b} * {c}", Fraction(a + b * c)
+
+    @family("discount")
+    def _(rng):
+        n, p, off = big(rng), money(rng), Fraction(rng.randint(1, 99), 100)
+        off = min(off, p - Fraction(1, 100))
+        q = (f"Each ticket costs {cents(p)} dollars, with a discount of {cents(off)} dollars per ticket. "
+             f"What do {n} tickets cost in dollars?")  # fmt: skip
+        return q, f"{n} * ({dec(p)} - {dec(off)})", n * (p - off)
+
+    @family("speed_distance")
+    def _(rng):
+        speed, hours = big(rng), rng.randint(2, 999)
+        q = f"A probe travels {speed} meters every hour for {hours} hours. How many meters does it travel?"
+        return q, f"{speed} * {hours}", Fraction(speed * hours)
+
+    @family("two_purchases")
+    def _(rng):
+        a, b, p, r = big(rng), big(rng), money(rng), money(rng)
+        q = (f"A factory buys {a} screws at {cents(p)} dollars each and {b} nuts at {cents(r)} dollars each. "
+             f"How much does it pay in dollars?")  # fmt: skip
+        return q, f"{a} * {dec(p)} + {b} * {dec(r)}", a * p + b * r
+
+    @family("average")
+    def _(rng):
+        a, b = big(rng), big(rng)
+        c = rng.randint(10**8, 10**11 - 1)
+        c += (-(a + b + c)) % 3  # a whole-number mean
+        q = f"Three towns have {a}, {b} and {c} residents. What is the average number of residents?"
+        return q, f"({a} + {b} + {c}) // 3", Fraction(a + b + c, 3)
+
+    @family("leftover")
+    def _(rng):
+        total, k = big(rng), rng.randint(7, 997)
+        what = rng.choice(THINGS)
+        q = f"{total} {what} are packed in bags of {k}. How many {what} are left over after filling the bags?"
+        return q, f"{total} % {k}", Fraction(total % k)
+
+    @family("yearly_income")
+    def _(rng):
+        monthly, extra = money(rng) * 1000, big(rng)
+        q = (f"A company earns {cents(monthly)} dollars every month and gets a one-off payment of {extra} dollars. "
+             f"How many dollars does it earn in a year?")  # fmt: skip
+        return q, f"12 * {dec(monthly)} + {extra}", 12 * monthly + extra
+
+    return fams
+
+
+FAMILIES = _families()
+HELD_OUT = ("fair_share", "discount", "average", "leftover")
+
+
+def family_split(held_out: tuple[str, ...] = HELD_OUT) -> tuple[list[Family], list[Family]]:
+    """(training families, held-out families)."""
+    return [f for f in FAMILIES if f.name not in held_out], [f for f in FAMILIES if f.name in held_out]
+
+
+def generate(n: int, seed: int = 0, families: list[Family] | None = None, prefix: str = "math") -> list[Record]:
+    """``n`` problems, round-robin over ``families`` (default: all), deterministic in ``seed``."""
+    fams = families or FAMILIES
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        fam = fams[i % len(fams)]
+        question, expression, answer = fam.make(rng)
+        meta = {"family": fam.name, "gold": show(answer), "program": program(expression)}
+        out.append(Record(f"{prefix}-{i}", "synthetic-math", [], [Message("user", question)], [], meta=meta))
+    return out

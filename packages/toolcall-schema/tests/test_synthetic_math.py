@@ -1,0 +1,34 @@
+"""The big-value word-problem generator: deterministic, big values, exact answers, held-out families."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import pytest
+from toolcall_schema import synthetic_math as sm
+
+
+def test_deterministic_with_big_values_and_exact_programs():
+    a, b = sm.generate(60, seed=3), sm.generate(60, seed=3)
+    assert [r.to_dict() for r in a] == [r.to_dict() for r in b]
+    assert {r.meta["family"] for r in a} == {f.name for f in sm.FAMILIES}
+    for r in a:
+        question = r.messages[0].content
+        assert any(len(n) >= 9 for n in re.findall(r"\d+", question)), question  # at least one 9-11 digit value
+        scope = {"D": __import__("decimal").Decimal}
+        expression = r.meta["program"].splitlines()[-1][len("print(") : -1]
+        assert Fraction(str(eval(expression, scope))) == Fraction(r.meta["gold"]), r.meta  # noqa: S307 - ours
+
+
+def test_held_out_families_are_never_trained_on():
+    train, held = sm.family_split()
+    assert {f.name for f in held} == set(sm.HELD_OUT) and not {f.name for f in train} & set(sm.HELD_OUT)
+    assert {r.meta["family"] for r in sm.generate(40, families=held)} == set(sm.HELD_OUT)
+
+
+@pytest.mark.parametrize(("value", "text"), [(Fraction(5, 4), "1.25"), (Fraction(7), "7"), (Fraction(-1, 8), "-0.125")])
+def test_show_writes_terminating_decimals(value, text):
+    assert sm.show(value) == text
+    with pytest.raises(ValueError):
+        sm.show(Fraction(1, 3))
