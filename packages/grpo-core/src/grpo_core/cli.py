@@ -12,7 +12,9 @@ from .config import ConfigError, load
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="grpo-train", description=__doc__)
-    p.add_argument("config", nargs="?", help="recipe name (quickstart, tool-n1, auto-program) or a TOML file")
+    p.add_argument(
+        "config", nargs="?", help="recipe name (quickstart, auto-program-cpu, tool-n1, auto-program) or a TOML file"
+    )
     p.add_argument("overrides", nargs="*", help="section.key=value, e.g. algo.lr=1e-6 train.steps=50")
     p.add_argument("--resume", action="store_true", help="continue from the run directory's latest checkpoint")
     p.add_argument("--no-progress", action="store_true")

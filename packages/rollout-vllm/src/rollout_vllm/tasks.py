@@ -129,10 +129,10 @@ class _MathTask(Task):
         program, gold = record.meta.get("program"), record.meta.get("gold")
         if not program or gold is None:
             raise ValueError(f"record {record.id}: a worked solution needs meta.program and meta.gold")
-        think = "The numbers are big, so I compute with Python." if reasoning else ""
+        think = "I compute it with Python." if reasoning else ""
         act, observation = self.act(program)
-        return [(f"<think>{think}\n{act}", True), (observation.format(gold=gold), False),
-                (f"</think>\n<answer>\\boxed{{{gold}}}</answer>", True)]  # fmt: skip
+        answer = f"</think>\n<answer>\\boxed{{{gold}}}</answer>"
+        return [(f"<think>{think}\n{act}", True), (observation.format(gold=gold), False), (answer, True)]
 
     def act(self, program: str) -> tuple[str, str]:
         """(what the model writes to have ``program`` run, the observation template that comes back)."""

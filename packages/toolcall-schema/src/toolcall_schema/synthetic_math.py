@@ -178,11 +178,26 @@ def _families() -> list[Family]:
              f"How many dollars does it earn in a year?")  # fmt: skip
         return q, f"12 * {dec(monthly)} + {extra}", 12 * monthly + extra
 
+    @family("per_day")
+    def _(rng):
+        days, each = rng.randint(3, 365), big(rng)
+        total = days * each
+        q = f"A factory made {total} widgets in {days} days, the same number every day. How many did it make per day?"
+        return q, f"{total} // {days}", Fraction(each)
+
+    @family("ticket_revenue")
+    def _(rng):
+        n, p = big(rng), money(rng)
+        q = f"A stadium sold {n} seats for {cents(p)} dollars each. How much money did it take in, in dollars?"
+        return q, f"{n} * {dec(p)}", n * p
+
     return fams
 
 
 FAMILIES = _families()
-HELD_OUT = ("fair_share", "discount", "average", "leftover")
+# Held out: new stories whose operations training covers (a product, a difference, an exact division, a
+# price times a count), so evaluation measures reading an unseen problem, not inventing an unseen operation.
+HELD_OUT = ("speed_distance", "difference", "per_day", "ticket_revenue")
 
 
 def family_split(held_out: tuple[str, ...] = HELD_OUT) -> tuple[list[Family], list[Family]]:
