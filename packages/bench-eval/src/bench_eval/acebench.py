@@ -24,10 +24,20 @@ from toolcall_schema import Record, ToolCall, parse_output
 
 from .core import Benchmark, Scored, mean, register
 
-NORMAL = ("normal_atom_bool", "normal_atom_enum", "normal_atom_list", "normal_atom_number",
-          "normal_atom_object_deep", "normal_atom_object_short", "normal_single_turn_single_function",
-          "normal_single_turn_parallel_function", "normal_similar_api", "normal_preference",
-          "normal_multi_turn_user_adjust", "normal_multi_turn_user_switch")  # fmt: skip
+NORMAL = (
+    "normal_atom_bool",
+    "normal_atom_enum",
+    "normal_atom_list",
+    "normal_atom_number",
+    "normal_atom_object_deep",
+    "normal_atom_object_short",
+    "normal_single_turn_single_function",
+    "normal_single_turn_parallel_function",
+    "normal_similar_api",
+    "normal_preference",
+    "normal_multi_turn_user_adjust",
+    "normal_multi_turn_user_switch",
+)
 SPECIAL = ("special_incomplete", "special_error_param", "special_irrelevant")
 SPECIAL_PROMPT = (
     "If the request lacks a required parameter, call nothing and reply 'Missing necessary parameters (<names>) "
@@ -77,9 +87,13 @@ def _value_ok(value: Any, gold: Any) -> bool:
     if isinstance(gold, dict):
         if not isinstance(value, dict) or len(value) != len(gold) or any(k not in gold for k in value):
             return False
-        return all(_value_ok(v, gold[k]) if isinstance(gold[k], (dict, list)) else
-                   str(standardize(gold[k]) if isinstance(gold[k], str) else gold[k]) in
-                   str(standardize(v) if isinstance(v, str) else _bool(v)) for k, v in value.items())  # fmt: skip
+        return all(
+            _value_ok(v, gold[k])
+            if isinstance(gold[k], (dict, list))
+            else str(standardize(gold[k]) if isinstance(gold[k], str) else gold[k])
+            in str(standardize(v) if isinstance(v, str) else _bool(v))
+            for k, v in value.items()
+        )
     return value == gold
 
 

@@ -57,8 +57,9 @@ class BFCL(Benchmark):
             return Scored(record.id, cat, bool(calls), "ok" if calls else f"relevance:{how}")
         if not calls:
             return Scored(record.id, cat, False, how)
-        verdict = match_bfcl(calls, record.alternatives, record.tools, record.meta.get("language", "python"),
-                             greedy=True)  # fmt: skip
+        verdict = match_bfcl(
+            calls, record.alternatives, record.tools, record.meta.get("language", "python"), greedy=True
+        )
         return Scored(record.id, cat, verdict.valid, "ok" if verdict.valid else verdict.error)
 
     def summary(self, table: dict[str, dict[str, Any]]) -> dict[str, float]:

@@ -32,8 +32,7 @@ def cmd_score(a: argparse.Namespace) -> int:
     records = bench.load(cats, a.data, a.limit)
     predictions = read_predictions(a.predictions)
     if a.output:
-        result = write_results(bench, records, predictions, Path(a.output), {"model": a.predictions},
-                               a.check_official)  # fmt: skip
+        result = write_results(bench, records, predictions, Path(a.output), {"model": a.predictions}, a.check_official)
     else:
         result = evaluate(bench, records, predictions, a.check_official)[1]
     print(json.dumps(result, indent=1))
@@ -54,8 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     names = ", ".join(sorted(BENCHMARKS))
 
     def common(sp):
-        sp.add_argument("--benchmark", required=True,
-                        help=f"{names}; categories after ':' (bfcl:simple_python,multiple)")  # fmt: skip
+        sp.add_argument(
+            "--benchmark", required=True, help=f"{names}; categories after ':' (bfcl:simple_python,multiple)"
+        )
         sp.add_argument("--data", help="data folder/file (API-Bank, ACEBench, GSM8K; BFCL defaults to bfcl-eval's)")
         sp.add_argument("--limit", type=int, help="first N entries of each category")
         sp.add_argument("--check-official", action="store_true", help="BFCL: list disagreements with ast_checker")

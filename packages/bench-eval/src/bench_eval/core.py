@@ -67,8 +67,9 @@ class Benchmark:
             raise ValueError(f"{self.name}: unknown categories {unknown}; choose from {', '.join(self.categories)}")
         return chosen
 
-    def load(self, categories: list[str] | None = None, data: str | None = None, limit: int | None = None
-             ) -> list[Record]:  # fmt: skip
+    def load(
+        self, categories: list[str] | None = None, data: str | None = None, limit: int | None = None
+    ) -> list[Record]:
         raise NotImplementedError
 
     def category(self, record: Record) -> str:
@@ -134,14 +135,19 @@ def read_predictions(path: str | Path) -> dict[str, str]:
     return out
 
 
-def score_all(bench: Benchmark, records: list[Record], predictions: dict[str, str], *, missing: str = "error"
-              ) -> list[Scored]:  # fmt: skip
+def score_all(
+    bench: Benchmark, records: list[Record], predictions: dict[str, str], *, missing: str = "error"
+) -> list[Scored]:
     """Score every record; a record without a prediction is an error (``missing='error'``) or wrong."""
     absent = [r.id for r in records if r.id not in predictions]
     if absent and missing == "error":
         raise ValueError(f"{len(absent)} records have no prediction, first: {absent[:5]}")
-    return [bench.score(r, predictions[r.id]) if r.id in predictions else Scored(r.id, bench.category(r), False,
-            "no_prediction") for r in records]  # fmt: skip
+    return [
+        bench.score(r, predictions[r.id])
+        if r.id in predictions
+        else Scored(r.id, bench.category(r), False, "no_prediction")
+        for r in records
+    ]
 
 
 def tabulate(bench: Benchmark, scored: list[Scored]) -> dict[str, Any]:

@@ -25,8 +25,15 @@ from .core import Benchmark, Scored, register
 
 _NUM = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _STEP = re.compile(r"<<([^=<>]+)=([^<>]+)>>")
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-        ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos}  # fmt: skip
+_OPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+}
 
 
 def _key(token: str) -> Fraction:
@@ -139,8 +146,16 @@ class MathCode(Benchmark):
                         self.skip(cat, str(row.get("id", i)), reason, i, bad=False)
                         continue
                     q, a = out
-                kept.append(Record(f"{cat}-{row.get('id', i)}", Path(data).name, [], [Message("user", q)], [],
-                                   meta={"category": cat, "gold": a}))  # fmt: skip
+                kept.append(
+                    Record(
+                        f"{cat}-{row.get('id', i)}",
+                        Path(data).name,
+                        [],
+                        [Message("user", q)],
+                        [],
+                        meta={"category": cat, "gold": a},
+                    )
+                )
             records.extend(kept[:limit] if limit else kept)
         return records
 

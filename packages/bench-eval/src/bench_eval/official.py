@@ -56,8 +56,14 @@ def official_valid(record: Record, calls: list[ToolCall]) -> bool:
     ]
     output = [{c.name: copy.deepcopy(c.arguments)} for c in calls]
     try:
-        result = checker(copy.deepcopy(functions[record.id]), output, copy.deepcopy(truth[record.id]), lang,
-                         category, "gorilla-openfunctions-v2")  # fmt: skip
+        result = checker(
+            copy.deepcopy(functions[record.id]),
+            output,
+            copy.deepcopy(truth[record.id]),
+            lang,
+            category,
+            "gorilla-openfunctions-v2",
+        )
     except Exception:  # noqa: BLE001 - the official checker raises on some malformed outputs: that is a fail
         return False
     return bool(result["valid"])

@@ -31,8 +31,9 @@ def _rows(results: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     for r in results:
         keys += [k for k in r["summary"] if k not in keys]
     for k in keys:
-        rows.append((f"**{k}**", [f"**{percent(r['summary'][k]):.1f}**" if k in r["summary"] else "–"
-                                  for r in results]))  # fmt: skip
+        rows.append(
+            (f"**{k}**", [f"**{percent(r['summary'][k]):.1f}**" if k in r["summary"] else "–" for r in results])
+        )
     skipped = [str(r["skipped"]["count"]) if "skipped" in r else "–" for r in results]
     if any(n not in ("0", "–") for n in skipped):
         rows.append(("entries skipped (bad data)", skipped))
@@ -81,8 +82,12 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     width = 0.8 / max(1, len(results))
     fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(cats) + 2), 4))
     for i, r in enumerate(results):
-        ys = [percent(r["categories"].get(c.split(":", 1)[1], {}).get("accuracy", 0.0))
-              if c.startswith(r["benchmark"] + ":") else 0.0 for c in cats]  # fmt: skip
+        ys = [
+            percent(r["categories"].get(c.split(":", 1)[1], {}).get("accuracy", 0.0))
+            if c.startswith(r["benchmark"] + ":")
+            else 0.0
+            for c in cats
+        ]
         ax.bar([x + i * width for x in range(len(cats))], ys, width, label=label(r))
     ax.set_xticks([x + width * (len(results) - 1) / 2 for x in range(len(cats))])
     ax.set_xticklabels([c.split(":", 1)[1] for c in cats], rotation=30, ha="right", fontsize=8)

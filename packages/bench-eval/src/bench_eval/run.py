@@ -22,8 +22,17 @@ def task_of(bench: Benchmark):
     return get_task("python" if bench.output == "python" else "function_call")
 
 
-def generate(bench: Benchmark, records: list[Record], model: str, backend: str, out: Path, *,
-             max_tokens: int = 256, batch_size: int = 16, progress: bool = True) -> dict[str, Any]:  # fmt: skip
+def generate(
+    bench: Benchmark,
+    records: list[Record],
+    model: str,
+    backend: str,
+    out: Path,
+    *,
+    max_tokens: int = 256,
+    batch_size: int = 16,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Greedy answers for ``records`` not yet in ``out/predictions.jsonl``; returns timing facts."""
     from rollout_vllm.core import SamplingConfig
     from rollout_vllm.engine import RolloutEngine, make_backend
@@ -57,12 +66,18 @@ def generate(bench: Benchmark, records: list[Record], model: str, backend: str, 
                 bar.update(len(chunk))
     if bar:
         bar.close()
-    return {"generated": len(todo), "already_done": len(done), "load_seconds": t0 - t_load,
-            "generate_seconds": time.perf_counter() - t0, "completion_tokens": tokens}  # fmt: skip
+    return {
+        "generated": len(todo),
+        "already_done": len(done),
+        "load_seconds": t0 - t_load,
+        "generate_seconds": time.perf_counter() - t0,
+        "completion_tokens": tokens,
+    }
 
 
-def evaluate(bench: Benchmark, records: list[Record], predictions: dict[str, str], official: bool = False
-             ) -> tuple[list[Scored], dict[str, Any]]:  # fmt: skip
+def evaluate(
+    bench: Benchmark, records: list[Record], predictions: dict[str, str], official: bool = False
+) -> tuple[list[Scored], dict[str, Any]]:
     """Per-entry verdicts and the result table (with BFCL's official-checker disagreements if asked)."""
     scored = score_all(bench, records, predictions)
     result = tabulate(bench, scored)
@@ -73,8 +88,14 @@ def evaluate(bench: Benchmark, records: list[Record], predictions: dict[str, str
     return scored, result
 
 
-def write_results(bench: Benchmark, records: list[Record], predictions: dict[str, str], out: Path,
-                  info: dict[str, Any], official: bool = False) -> dict[str, Any]:  # fmt: skip
+def write_results(
+    bench: Benchmark,
+    records: list[Record],
+    predictions: dict[str, str],
+    out: Path,
+    info: dict[str, Any],
+    official: bool = False,
+) -> dict[str, Any]:
     """Score, and write ``scores.jsonl``, ``results.json`` and ``report.md`` into ``out``."""
     from .report import markdown
 

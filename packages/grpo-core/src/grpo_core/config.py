@@ -52,9 +52,11 @@ class DataConfig:
     distractors: int = field(default=1, metadata={"help": "synthetic: extra tools per record"})
     mask_rate: float = field(
         default=0.0,
-        metadata={"help": "add Hammer-masked copies (random function/parameter names) of this fraction of the "
-                  "training records, so the policy must read the tool list instead of memorising names"},
-    )  # fmt: skip
+        metadata={
+            "help": "add Hammer-masked copies (random function/parameter names) of this fraction of the "
+            "training records, so the policy must read the tool list instead of memorising names"
+        },
+    )
     seed: int = field(default=0, metadata={"help": "data seed"})
 
 
@@ -100,9 +102,16 @@ class AlgoConfig:
 
     def loss(self, max_len: int | None = None) -> LossConfig:
         """The objective's options as the maths and the fused kernel take them."""
-        return LossConfig(policy_loss=self.policy_loss, clip_low=self.clip_low, clip_high=self.clip_high,
-                          beta=self.beta, kl=self.kl, entropy_coef=self.entropy_coef, agg=self.agg,
-                          max_len=max_len)  # fmt: skip
+        return LossConfig(
+            policy_loss=self.policy_loss,
+            clip_low=self.clip_low,
+            clip_high=self.clip_high,
+            beta=self.beta,
+            kl=self.kl,
+            entropy_coef=self.entropy_coef,
+            agg=self.agg,
+            max_len=max_len,
+        )
 
 
 @dataclass
@@ -122,8 +131,14 @@ class TrainConfig:
     )
 
 
-SECTIONS = {"model": ModelConfig, "data": DataConfig, "rollout": RolloutSection, "reward": RewardConfig,
-            "algo": AlgoConfig, "train": TrainConfig}  # fmt: skip
+SECTIONS = {
+    "model": ModelConfig,
+    "data": DataConfig,
+    "rollout": RolloutSection,
+    "reward": RewardConfig,
+    "algo": AlgoConfig,
+    "train": TrainConfig,
+}
 
 
 ZERO3 = (
@@ -182,7 +197,7 @@ class Config:
                 "train.deepspeed",
                 self.train.deepspeed in ("", "0", "1", "2", "3") or Path(self.train.deepspeed).is_file(),
                 "'', a ZeRO stage digit or an existing JSON file",
-            ),  # fmt: skip
+            ),
             ("train.deepspeed", _zero_stage(self.train.deepspeed) < 3, ZERO3),
             (
                 "data.source",

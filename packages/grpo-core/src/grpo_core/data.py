@@ -20,10 +20,18 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[Reco
     elif cfg.source == "synthetic":
         train_f, test_f = synthetic.family_split()
         train = synthetic.generate(cfg.train_size, seed=cfg.seed, families=train_f, distractors=cfg.distractors)
-        evals = synthetic.generate(cfg.eval_size, seed=cfg.seed + 10_000, families=test_f, distractors=cfg.distractors,
-                                   prefix="heldout")  # fmt: skip
-        pool = synthetic.generate(cfg.shots, seed=cfg.seed + 20_000, families=train_f, parallel=0, no_call=0,
-                                  distractors=cfg.distractors, prefix="shot")  # fmt: skip
+        evals = synthetic.generate(
+            cfg.eval_size, seed=cfg.seed + 10_000, families=test_f, distractors=cfg.distractors, prefix="heldout"
+        )
+        pool = synthetic.generate(
+            cfg.shots,
+            seed=cfg.seed + 20_000,
+            families=train_f,
+            parallel=0,
+            no_call=0,
+            distractors=cfg.distractors,
+            prefix="shot",
+        )
     else:
         records = list(read_jsonl(cfg.source))
         evals = list(read_jsonl(cfg.eval_source))[: cfg.eval_size] if cfg.eval_source else []

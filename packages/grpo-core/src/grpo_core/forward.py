@@ -88,8 +88,12 @@ def group_hidden(
         if not 0 < prefix.length < p:
             raise ValueError(f"shared prefix of {prefix.length} tokens for a prompt of {p}")
         positions = torch.arange(prefix.length, p, device=device)[None]
-        out = decoder(input_ids=prompt[:, prefix.length :], position_ids=positions,
-                      past_key_values=prefix.cache(decoder.config), use_cache=True)  # fmt: skip
+        out = decoder(
+            input_ids=prompt[:, prefix.length :],
+            position_ids=positions,
+            past_key_values=prefix.cache(decoder.config),
+            use_cache=True,
+        )
         cache = out.past_key_values
     elif shared_prefix:
         out = decoder(input_ids=prompt, use_cache=True)
@@ -122,6 +126,7 @@ def group_logprobs(
     (1 on real tokens, 0 on right padding); arguments as :func:`group_hidden`."""
     hidden, comp, valid = group_hidden(model, prompt_ids, completions, pad_id, shared_prefix, prefix)
     n, width = comp.shape
-    logp = token_logprobs(hidden.reshape(-1, hidden.shape[-1]), base_and_head(model)[1], comp.reshape(-1),
-                          temperature, chunk)  # fmt: skip
+    logp = token_logprobs(
+        hidden.reshape(-1, hidden.shape[-1]), base_and_head(model)[1], comp.reshape(-1), temperature, chunk
+    )
     return logp.view(n, width), valid

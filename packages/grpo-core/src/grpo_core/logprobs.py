@@ -116,8 +116,9 @@ def token_logprobs(
 LossFn = Callable[[torch.Tensor, slice, "torch.Tensor | None"], torch.Tensor]
 
 
-def _chunk_terms(z: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn, rows: slice, with_entropy: bool,
-                 temperature: float):  # fmt: skip
+def _chunk_terms(
+    z: torch.Tensor, targets: torch.Tensor, loss_fn: LossFn, rows: slice, with_entropy: bool, temperature: float
+):
     """One chunk of :func:`fused_logprob_loss`: ``(loss part, logp, entropy, d loss / d (h @ W.T))``; ``z`` (the
     chunk's tempered float32 logits) is overwritten and becomes the returned gradient."""
     ent = xlogp = None
@@ -244,7 +245,14 @@ def fused_grpo_loss(
         per_token = token_objective(lp, old[rows], adv[rows], loss, None if ref is None else ref[rows], ent)
         return (per_token * w[rows]).sum()
 
-    total, logp, ent = fused_logprob_loss(hidden.reshape(flat, -1), weight, targets.reshape(flat), loss_fn,
-                                          temperature, chunk, entropy=bool(loss.entropy_coef))  # fmt: skip
+    total, logp, ent = fused_logprob_loss(
+        hidden.reshape(flat, -1),
+        weight,
+        targets.reshape(flat),
+        loss_fn,
+        temperature,
+        chunk,
+        entropy=bool(loss.entropy_coef),
+    )
     entropy = None if ent is None else ent.view(b, t)
     return total, grpo_stats(logp.view(b, t), old_logp, mask, loss, ref_logp, entropy)

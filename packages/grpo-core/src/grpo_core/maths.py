@@ -158,8 +158,9 @@ def token_objective(
     entropy: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """The per-token GRPO loss: policy loss + ``beta``·KL − ``entropy_coef``·entropy (before aggregation)."""
-    per_token = POLICY_LOSSES[loss.policy_loss](logp, old_logp, advantages, clip_low=loss.clip_low,
-                                                clip_high=loss.clip_high)  # fmt: skip
+    per_token = POLICY_LOSSES[loss.policy_loss](
+        logp, old_logp, advantages, clip_low=loss.clip_low, clip_high=loss.clip_high
+    )
     if loss.beta and ref_logp is not None:
         per_token = per_token + loss.beta * kl_penalty(logp, ref_logp, loss.kl)
     if loss.entropy_coef and entropy is not None:

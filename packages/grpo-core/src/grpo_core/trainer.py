@@ -109,8 +109,12 @@ class Trainer:
         if self.cfg.model.lora_r:
             from peft import LoraConfig, get_peft_model
 
-            lora = LoraConfig(r=self.cfg.model.lora_r, lora_alpha=self.cfg.model.lora_alpha,
-                              target_modules=self.cfg.model.lora_targets, task_type="CAUSAL_LM")  # fmt: skip
+            lora = LoraConfig(
+                r=self.cfg.model.lora_r,
+                lora_alpha=self.cfg.model.lora_alpha,
+                target_modules=self.cfg.model.lora_targets,
+                task_type="CAUSAL_LM",
+            )
             model = get_peft_model(model, lora)
         if self.cfg.model.gradient_checkpointing:
             model.gradient_checkpointing_enable()
@@ -128,9 +132,13 @@ class Trainer:
                 zero: dict[str, Any] = {"stage": int(spec)}
                 if self.cfg.train.offload and int(spec) > 0:
                     zero["offload_optimizer"] = {"device": "cpu"}
-                ds_config = {"train_micro_batch_size_per_gpu": 1, "gradient_accumulation_steps": 1,
-                             "zero_optimization": zero, "gradient_clipping": self.cfg.algo.max_grad_norm or 0.0,
-                             "bf16": {"enabled": self.cfg.model.dtype == "bfloat16"}}  # fmt: skip
+                ds_config = {
+                    "train_micro_batch_size_per_gpu": 1,
+                    "gradient_accumulation_steps": 1,
+                    "zero_optimization": zero,
+                    "gradient_clipping": self.cfg.algo.max_grad_norm or 0.0,
+                    "bf16": {"enabled": self.cfg.model.dtype == "bfloat16"},
+                }
             else:
                 ds_config = json.loads(Path(spec).read_text())
             self.ds, optimizer, _, _ = deepspeed.initialize(model=self.model, optimizer=optimizer, config=ds_config)
@@ -156,8 +164,12 @@ class Trainer:
 
     def sampling(self, step: int, greedy: bool = False) -> SamplingConfig:
         r = self.cfg.rollout
-        return SamplingConfig(temperature=0.0 if greedy else r.temperature, top_p=r.top_p, max_tokens=r.max_tokens,
-                              seed=self.cfg.train.seed * 1_000_003 + step * 7919 + self.rank)  # fmt: skip
+        return SamplingConfig(
+            temperature=0.0 if greedy else r.temperature,
+            top_p=r.top_p,
+            max_tokens=r.max_tokens,
+            seed=self.cfg.train.seed * 1_000_003 + step * 7919 + self.rank,
+        )
 
     # ----- rollouts and rewards -----------------------------------------------------------------------------
     def prompt_ids(self, record: Record) -> list[int]:
@@ -279,13 +291,21 @@ class Trainer:
     def _group_loss(self, group: Group, prefix=None, ref_prefix=None) -> tuple[torch.Tensor, dict[str, float]]:
         cfg = self.cfg.algo
         if group.logprobs is None:  # SFT: mean negative log-likelihood of the model's target tokens
-            logp, valid = group_logprobs(self._module(), group.prompt_ids, group.completion_ids, 1.0,
-                                         cfg.logprob_chunk, self.pad_id, prefix=prefix)  # fmt: skip
+            logp, valid = group_logprobs(
+                self._module(),
+                group.prompt_ids,
+                group.completion_ids,
+                1.0,
+                cfg.logprob_chunk,
+                self.pad_id,
+                prefix=prefix,
+            )
             mask = torch.tensor([m + [0] * (valid.shape[1] - len(m)) for m in group.masks], dtype=logp.dtype) * valid
             return -(logp * mask).sum() / mask.sum().clamp(min=1), {}
         temp = max(self.cfg.rollout.temperature, 1e-6)
-        hidden, targets, valid = group_hidden(self._module(), group.prompt_ids, group.completion_ids, self.pad_id,
-                                              prefix=prefix)  # fmt: skip
+        hidden, targets, valid = group_hidden(
+            self._module(), group.prompt_ids, group.completion_ids, self.pad_id, prefix=prefix
+        )
         width = targets.shape[1]
 
         def pad(rows, value=0.0):
@@ -295,12 +315,29 @@ class Trainer:
         ref_logp = None
         if self.ref is not None:
             with torch.no_grad():
-                ref_logp, _ = group_logprobs(self.ref, group.prompt_ids, group.completion_ids, temp,
-                                             cfg.logprob_chunk, self.pad_id, prefix=ref_prefix)  # fmt: skip
+                ref_logp, _ = group_logprobs(
+                    self.ref,
+                    group.prompt_ids,
+                    group.completion_ids,
+                    temp,
+                    cfg.logprob_chunk,
+                    self.pad_id,
+                    prefix=ref_prefix,
+                )
         loss = cfg.loss(max_len=self.cfg.rollout.max_tokens)
         head = base_and_head(self._module())[1]
-        return fused_grpo_loss(hidden, head, targets, pad(group.logprobs), group.advantages, mask, loss,
-                               temperature=temp, chunk=cfg.logprob_chunk, ref_logp=ref_logp)  # fmt: skip
+        return fused_grpo_loss(
+            hidden,
+            head,
+            targets,
+            pad(group.logprobs),
+            group.advantages,
+            mask,
+            loss,
+            temperature=temp,
+            chunk=cfg.logprob_chunk,
+            ref_logp=ref_logp,
+        )
 
     def _shared_prefix(self, part: list[Group], kind: Phase) -> tuple[SharedPrefix | None, SharedPrefix | None]:
         """The prompt start every group of a mini-batch shares (system prompt, worked examples), encoded once.
@@ -370,8 +407,13 @@ class Trainer:
         if self.rank == 0:
             self._module().save_pretrained(path / "model")
             self.tokenizer.save_pretrained(path / "model")
-        state = {"step": self.step, "pass_rate": self.curriculum.pass_rate, "history": self.history,
-                 "torch_rng": torch.get_rng_state(), "python_rng": random.getstate()}  # fmt: skip
+        state = {
+            "step": self.step,
+            "pass_rate": self.curriculum.pass_rate,
+            "history": self.history,
+            "torch_rng": torch.get_rng_state(),
+            "python_rng": random.getstate(),
+        }
         if self.ds is not None:
             self.ds.save_checkpoint(str(path / "deepspeed"))
         else:
@@ -418,8 +460,15 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     return ckpts[-1] if ckpts else None
 
 
-def fit(cfg: Config, *, resume: bool = False, model=None, tokenizer=None, progress: bool = True,
-        stop_after: int | None = None) -> dict[str, Any]:  # fmt: skip
+def fit(
+    cfg: Config,
+    *,
+    resume: bool = False,
+    model=None,
+    tokenizer=None,
+    progress: bool = True,
+    stop_after: int | None = None,
+) -> dict[str, Any]:
     """Train per ``cfg``, writing the run directory; returns the before/after report."""
     from .report import RunLogger
 
@@ -448,8 +497,9 @@ def fit(cfg: Config, *, resume: bool = False, model=None, tokenizer=None, progre
             trainer.begin_grpo()  # the warm start is over
         metrics = trainer.train_step(phase)
         warm_end = trainer.step == cfg.algo.sft_warmup_steps and cfg.algo.mode == "grpo"
-        if trainer.step < cfg.train.steps and (warm_end or (cfg.train.eval_every and
-                                                            trainer.step % cfg.train.eval_every == 0)):  # fmt: skip
+        if trainer.step < cfg.train.steps and (
+            warm_end or (cfg.train.eval_every and trainer.step % cfg.train.eval_every == 0)
+        ):
             result = trainer.evaluate()
             metrics.update({f"eval_{k}": v for k, v in result.items()})
             logger.eval_samples(trainer.step, trainer.last_eval)

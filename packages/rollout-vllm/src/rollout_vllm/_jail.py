@@ -8,8 +8,9 @@ new PID namespace with every capability dropped. Standard library only.
    ``/pkgs/<name>`` (read-only), ``/dev/null``, ``/dev/zero``, ``/dev/urandom``, ``/dev/random``, and an empty
    ``/tmp``; the root itself read-only. The interpreter's own ``site-packages`` is hidden;
 3. fork: the child is PID 1 of the new namespace, mounts its own ``/proc`` (it sees only its own processes),
-   enters the new root, drops all capabilities (bounding set, then capset to zero), sets no_new_privs and
-   rlimits, and execs the interpreter on main.py with ``/pkgs`` at the end of ``sys.path``;
+   enters the new root, drops all capabilities (bounding set, then capset to zero), runs as ``nobody`` when
+   started as root (root is exempt from RLIMIT_NPROC), sets no_new_privs and rlimits, and execs the interpreter
+   on main.py with ``/pkgs`` at the end of ``sys.path``;
 4. the parent waits and exits with the child's status (a signal death becomes 128 + signal).
 
 Where the kernel refuses the namespaces, the program runs in WORKDIR with the host's filesystem read-only (or, failing
@@ -35,6 +36,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVA
     1 << 18,
 )
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+NOBODY = 65534  # root's programs run as this user: the kernel exempts uid 0 from RLIMIT_NPROC (fork bombs)
 DEVICES = ("null", "zero", "urandom", "random")
 # The program's own frames only: the boot's exec frame is dropped from tracebacks.
 BOOT = (
@@ -154,6 +156,9 @@ def main() -> None:
             m.libc.umount2(root.encode(), 2)  # MNT_DETACH: fall back to the host's filesystem, read-only
             host_read_only(m, workdir)
     python = os.path.realpath(sys.executable)
+    as_nobody = uid == 0
+    if as_nobody:
+        os.chown(workdir, NOBODY, NOBODY)
     status = f"fs={int(new_root)} net={int(ns and not network)} pid={int(ns)}\n".encode()
     pid = os.fork()
     if pid == 0:
@@ -167,6 +172,10 @@ def main() -> None:
         os.close(status_fd)
         for cap in range(64):
             libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+        if as_nobody:
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
         header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()
         libc.capset(ctypes.byref(header), ctypes.byref(data))
         libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)

@@ -19,22 +19,31 @@ def cmd_generate(a: argparse.Namespace) -> int:
     records = list(read_jsonl(a.data))
     if a.limit:
         records = records[: a.limit]
-    sampling = SamplingConfig(temperature=a.temperature, top_p=a.top_p, max_tokens=a.max_tokens,
-                              max_turns=a.max_turns, seed=a.seed)  # fmt: skip
+    sampling = SamplingConfig(
+        temperature=a.temperature, top_p=a.top_p, max_tokens=a.max_tokens, max_turns=a.max_turns, seed=a.seed
+    )
     engine = RolloutEngine(make_backend(a.model, a.backend))
     task = get_task(a.env, tools=a.tools) if a.env == "tools" else get_task(a.env)
     env = task.make_env(engine, sampling)
     tok = engine.tokenizer
     n_written = 0
-    with atomic_write(a.output) as out, tqdm(total=len(records) * a.n, desc="generate", unit=" sample",
-                                             disable=None, file=sys.stderr) as bar:  # fmt: skip
+    with (
+        atomic_write(a.output) as out,
+        tqdm(total=len(records) * a.n, desc="generate", unit=" sample", disable=None, file=sys.stderr) as bar,
+    ):
         for start in range(0, len(records), a.batch):
             batch = records[start : start + a.batch]
             prompts = [task.prompt(r, tok) for r in batch]
             for s in engine.generate(prompts, a.n, sampling, env=env):
-                row = {"id": batch[s.prompt_index].id, "sample": s.sample_index, "completion": s.response,
-                       "finish_reason": s.finish_reason, "truncated": s.truncated, "tool_rounds": s.tool_rounds,
-                       "completion_tokens": len(s.completion_ids)}  # fmt: skip
+                row = {
+                    "id": batch[s.prompt_index].id,
+                    "sample": s.sample_index,
+                    "completion": s.response,
+                    "finish_reason": s.finish_reason,
+                    "truncated": s.truncated,
+                    "tool_rounds": s.tool_rounds,
+                    "completion_tokens": len(s.completion_ids),
+                }
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 n_written += 1
             bar.update(len(batch) * a.n)

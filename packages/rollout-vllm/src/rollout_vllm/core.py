@@ -53,11 +53,18 @@ class Sample:
 
     def to_dict(self) -> dict:
         return {
-            "prompt_index": self.prompt_index, "sample_index": self.sample_index, "prompt_ids": self.prompt_ids,
-            "completion_ids": self.completion_ids, "logprobs": self.logprobs, "mask": self.mask, "text": self.text,
+            "prompt_index": self.prompt_index,
+            "sample_index": self.sample_index,
+            "prompt_ids": self.prompt_ids,
+            "completion_ids": self.completion_ids,
+            "logprobs": self.logprobs,
+            "mask": self.mask,
+            "text": self.text,
             "response": self.response,
-            "finish_reason": self.finish_reason, "truncated": self.truncated, "tool_rounds": self.tool_rounds,
-        }  # fmt: skip
+            "finish_reason": self.finish_reason,
+            "truncated": self.truncated,
+            "tool_rounds": self.tool_rounds,
+        }
 
 
 class Backend(Protocol):

@@ -37,8 +37,9 @@ class RolloutEngine:
             return self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
         return list(prompt)
 
-    def generate(self, prompts: Sequence[str | list[int]], n: int = 1, sampling: SamplingConfig | None = None,
-                 env=None) -> list[Sample]:  # fmt: skip
+    def generate(
+        self, prompts: Sequence[str | list[int]], n: int = 1, sampling: SamplingConfig | None = None, env=None
+    ) -> list[Sample]:
         """``n`` samples per prompt, prompt-major (sample ``k`` belongs to prompt ``k // n``)."""
         sampling = sampling or SamplingConfig()
         return rollout(self.backend, [self.encode(p) for p in prompts], n, sampling, env or self.env)

@@ -53,8 +53,9 @@ class HFBackend:
                 results[i] = out
         return results  # type: ignore[return-value]
 
-    def _generate_shared(self, prompts: list[list[int]], k: int, sampling: SamplingConfig, stop: list[str],
-                         max_new: list[int]) -> list[StepOutput]:  # fmt: skip
+    def _generate_shared(
+        self, prompts: list[list[int]], k: int, sampling: SamplingConfig, stop: list[str], max_new: list[int]
+    ) -> list[StepOutput]:
         """``k`` samples of each distinct prompt. Each prompt is laid out as [common prefix | padding | own
         tail]; positions come from the attention mask, so padding in the middle changes nothing."""
         from transformers import DynamicCache
@@ -80,13 +81,22 @@ class HFBackend:
         if width > 1:  # each distinct tail but its last token, once
             mask = attn[:, : p + width - 1]
             positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, p:]
-            self.model(input_ids=ids[:, p : p + width - 1], attention_mask=mask, position_ids=positions,
-                       past_key_values=cache, use_cache=True)  # fmt: skip
+            self.model(
+                input_ids=ids[:, p : p + width - 1],
+                attention_mask=mask,
+                position_ids=positions,
+                past_key_values=cache,
+                use_cache=True,
+            )
         if k > 1:
             cache.batch_repeat_interleave(k)
         kwargs = self._generate_kwargs(sampling, stop, max(max_new), sampling.seed)
-        out = self.model.generate(input_ids=ids.repeat_interleave(k, 0), attention_mask=attn.repeat_interleave(k, 0),
-                                  past_key_values=self._static(cache, p + width + max(max_new)), **kwargs)  # fmt: skip
+        out = self.model.generate(
+            input_ids=ids.repeat_interleave(k, 0),
+            attention_mask=attn.repeat_interleave(k, 0),
+            past_key_values=self._static(cache, p + width + max(max_new)),
+            **kwargs,
+        )
         return self._finish(out, p + width, sampling, stop, max_new)
 
     def _static(self, cache, length: int):
@@ -103,8 +113,14 @@ class HFBackend:
 
     def _generate_kwargs(self, sampling: SamplingConfig, stop: list[str], max_new: int, seed: int) -> dict:
         greedy = sampling.temperature <= 0
-        kwargs = dict(do_sample=not greedy, max_new_tokens=max_new, output_logits=True, return_dict_in_generate=True,
-                      pad_token_id=self.pad_id, eos_token_id=self.eos_ids)  # fmt: skip
+        kwargs = dict(
+            do_sample=not greedy,
+            max_new_tokens=max_new,
+            output_logits=True,
+            return_dict_in_generate=True,
+            pad_token_id=self.pad_id,
+            eos_token_id=self.eos_ids,
+        )
         if greedy:
             kwargs.update(temperature=None, top_p=None, top_k=None)
         else:
@@ -137,8 +153,9 @@ class HFBackend:
                 lo, hi = 1, end  # smallest prefix whose text contains the marker
                 while lo < hi:
                     mid = (lo + hi) // 2
-                    if len(self.tokenizer.decode(ids[:mid], skip_special_tokens=False)) >= need and marker in \
-                            self.tokenizer.decode(ids[:mid], skip_special_tokens=False):  # fmt: skip
+                    if len(
+                        self.tokenizer.decode(ids[:mid], skip_special_tokens=False)
+                    ) >= need and marker in self.tokenizer.decode(ids[:mid], skip_special_tokens=False):
                         hi = mid
                     else:
                         lo = mid + 1

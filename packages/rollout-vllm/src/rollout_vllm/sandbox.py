@@ -40,9 +40,11 @@ class SandboxConfig:
     python: str = field(default=sys.executable, metadata={"help": "interpreter that runs the code"})
     packages: tuple[str, ...] = field(
         default=("sympy", "mpmath", "numpy"),
-        metadata={"help": "importable packages besides the standard library, from the caller's environment "
-                  "(list dependencies too: sympy needs mpmath)"},
-    )  # fmt: skip
+        metadata={
+            "help": "importable packages besides the standard library, from the caller's environment "
+            "(list dependencies too: sympy needs mpmath)"
+        },
+    )
 
 
 _COMPILED: set[str] = set()
@@ -127,11 +129,25 @@ class Sandbox:
         workdir = tempfile.mkdtemp(prefix="toolcall-sandbox-")
         root = tempfile.mkdtemp(prefix="toolcall-root-")  # stays empty on the host: the jail mounts its root here
         mb = 1024 * 1024
-        limits = {"RLIMIT_CPU": cfg.cpu_seconds, "RLIMIT_AS": cfg.memory_mb * mb, "RLIMIT_FSIZE": cfg.file_size_mb * mb,
-                  "RLIMIT_NOFILE": cfg.open_files, "RLIMIT_NPROC": cfg.max_processes, "RLIMIT_CORE": 0}  # fmt: skip
-        env = {"PATH": "/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir, "LANG": "C.UTF-8",
-               "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1",
-               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}  # fmt: skip
+        limits = {
+            "RLIMIT_CPU": cfg.cpu_seconds,
+            "RLIMIT_AS": cfg.memory_mb * mb,
+            "RLIMIT_FSIZE": cfg.file_size_mb * mb,
+            "RLIMIT_NOFILE": cfg.open_files,
+            "RLIMIT_NPROC": cfg.max_processes,
+            "RLIMIT_CORE": 0,
+        }
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": workdir,
+            "TMPDIR": workdir,
+            "LANG": "C.UTF-8",
+            "PYTHONIOENCODING": "utf-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
         read_fd, write_fd = os.pipe()
         start = time.monotonic()
         timed_out = False
@@ -151,9 +167,15 @@ class Sandbox:
                 str(write_fd),
             ]
             proc = subprocess.Popen(
-                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=workdir, env=env,
-                start_new_session=True, pass_fds=(write_fd,),
-            )  # fmt: skip
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=workdir,
+                env=env,
+                start_new_session=True,
+                pass_fds=(write_fd,),
+            )
             os.close(write_fd)
             write_fd = -1
             try:
@@ -166,8 +188,9 @@ class Sandbox:
             status = proc.returncode
             flags = dict(kv.split("=") for kv in os.read(read_fd, 64).decode().split())
         except (OSError, ValueError) as e:
-            return SandboxResult("", f"[error] could not start the sandbox: {e}", None, False,
-                                 time.monotonic() - start, False)  # fmt: skip
+            return SandboxResult(
+                "", f"[error] could not start the sandbox: {e}", None, False, time.monotonic() - start, False
+            )
         finally:
             os.close(read_fd)
             if write_fd >= 0:
@@ -180,9 +203,17 @@ class Sandbox:
             stdout = stdout[: cfg.max_output] + TRUNCATED
         if status is not None and status > 128 and not timed_out:
             status = -(status - 128)  # the jail reports a signal death as 128 + signal
-        return SandboxResult(stdout, err.decode("utf-8", "replace")[-1500:], status, timed_out,
-                             time.monotonic() - start, flags.get("net") == "1", flags.get("fs") == "1",
-                             flags.get("pid") == "1", truncated)  # fmt: skip
+        return SandboxResult(
+            stdout,
+            err.decode("utf-8", "replace")[-1500:],
+            status,
+            timed_out,
+            time.monotonic() - start,
+            flags.get("net") == "1",
+            flags.get("fs") == "1",
+            flags.get("pid") == "1",
+            truncated,
+        )
 
 
 def _kill_group(pgid: int) -> None:

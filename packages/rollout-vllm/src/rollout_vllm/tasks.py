@@ -45,9 +45,14 @@ class Task:
     eval_reward: ClassVar[str] = "binary"
 
     def prompt(
-        self, record: Record, tokenizer: Any, *, shots: Sequence[tuple[Record, str]] = (), tool_format: str = "json",
+        self,
+        record: Record,
+        tokenizer: Any,
+        *,
+        shots: Sequence[tuple[Record, str]] = (),
+        tool_format: str = "json",
         extra_system: str | None = None,
-    ) -> str:  # fmt: skip
+    ) -> str:
         """The prompt text for ``record`` (chat template applied, generation prompt added)."""
         raise NotImplementedError
 

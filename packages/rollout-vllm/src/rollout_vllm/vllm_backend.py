@@ -15,8 +15,16 @@ from .core import SamplingConfig, StepOutput
 
 
 class VLLMBackend:
-    def __init__(self, model: str, *, dtype: str = "float32", seed: int = 0, max_model_len: int = 2048,
-                 enforce_eager: bool = True, **llm_kwargs) -> None:  # fmt: skip
+    def __init__(
+        self,
+        model: str,
+        *,
+        dtype: str = "float32",
+        seed: int = 0,
+        max_model_len: int = 2048,
+        enforce_eager: bool = True,
+        **llm_kwargs,
+    ) -> None:
         os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "2")
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")  # in-process engine: live weight updates
         from transformers import AutoTokenizer
@@ -26,8 +34,15 @@ class VLLMBackend:
 
         path = resolve_model(model)
         self.tokenizer = AutoTokenizer.from_pretrained(path)
-        self.llm = LLM(model=path, dtype=dtype, seed=seed, max_model_len=max_model_len, enforce_eager=enforce_eager,
-                       logprobs_mode="processed_logprobs", **llm_kwargs)  # fmt: skip
+        self.llm = LLM(
+            model=path,
+            dtype=dtype,
+            seed=seed,
+            max_model_len=max_model_len,
+            enforce_eager=enforce_eager,
+            logprobs_mode="processed_logprobs",
+            **llm_kwargs,
+        )
 
     def generate_step(
         self, prompts: list[list[int]], sampling: SamplingConfig, stop: list[str], max_new: list[int]
@@ -44,7 +59,7 @@ class VLLMBackend:
                 include_stop_str_in_output=True,
                 logprobs=0,
                 skip_special_tokens=False,
-            )  # fmt: skip
+            )
             for m in max_new
         ]
         outs = self.llm.generate([{"prompt_token_ids": p} for p in prompts], params, use_tqdm=False)

@@ -20,11 +20,23 @@ from toolcall_schema import Tool, ToolCall
 from .literals import JAVA_PY_TYPES, JS_PY_TYPES, Unsupported, java_value, js_value
 
 PY_TYPES: dict[str, type] = {
-    "string": str, "integer": int, "float": float, "boolean": bool, "array": list, "tuple": list, "dict": dict,
+    "string": str,
+    "integer": int,
+    "float": float,
+    "boolean": bool,
+    "array": list,
+    "tuple": list,
+    "dict": dict,
     "any": str,
-}  # fmt: skip
-_FROM_JSON = {"object": "dict", "number": "float", "array": "array", "string": "string", "integer": "integer",
-              "boolean": "boolean"}  # fmt: skip
+}
+_FROM_JSON = {
+    "object": "dict",
+    "number": "float",
+    "array": "array",
+    "string": "string",
+    "integer": "integer",
+    "boolean": "boolean",
+}
 _STRIP = re.compile(r"[ ,./\-_*^]")
 
 

@@ -26,8 +26,11 @@ def read_completions(path: Path) -> list[tuple[str, str]]:
             rid = row.get("id", row.get("record_id")) if isinstance(row, dict) else None
             text = row.get("completion", row.get("text")) if isinstance(row, dict) else None
             if not isinstance(rid, str) or not isinstance(text, str):
-                raise RecordError(f"line {lineno}: needs string 'id' and 'completion'", source=str(path),
-                                  field="id" if not isinstance(rid, str) else "completion")  # fmt: skip
+                raise RecordError(
+                    f"line {lineno}: needs string 'id' and 'completion'",
+                    source=str(path),
+                    field="id" if not isinstance(rid, str) else "completion",
+                )
             out.append((rid, text))
     return out
 
@@ -68,8 +71,12 @@ def cmd_score(a: argparse.Namespace) -> int:
             res = score(text, records[rid], cfg)
             reasons[res.reason] += 1
             total += res.score
-            out.write(json.dumps({"id": rid, "index": i, "score": res.score, "components": res.components,
-                                  "reason": res.reason}) + "\n")  # fmt: skip
+            out.write(
+                json.dumps(
+                    {"id": rid, "index": i, "score": res.score, "components": res.components, "reason": res.reason}
+                )
+                + "\n"
+            )
     n = len(completions)
     print(f"scored {n} completions ({cfg.reward}, match={cfg.match}): mean reward {total / n if n else 0:.4f}")
     for reason, k in reasons.most_common():

@@ -40,9 +40,11 @@ class RewardConfig:
     format_weight: float = field(default=0.2, metadata={"help": "fine: credit for a well-formed completion"})
     format_gate: bool = field(
         default=False,
-        metadata={"help": "fine: the format credit only when the completion calls tools exactly when the gold answer "
-                  "does, so never calling cannot earn it"},
-    )  # fmt: skip
+        metadata={
+            "help": "fine: the format credit only when the completion calls tools exactly when the gold answer "
+            "does, so never calling cannot earn it"
+        },
+    )
     name_weight: float = field(default=0.2, metadata={"help": "fine: credit when the called names match"})
     full_weight: float = field(default=0.8, metadata={"help": "fine: credit when the calls fully match"})
     penalty: float = field(default=-1.0, metadata={"help": "penalized: reward for a malformed completion"})

@@ -25,14 +25,34 @@ _JS_FLOAT = re.compile(r"-?\d+(\.\d+)?$")
 _JS_BIGINT = re.compile(r"-?\d+n$")
 
 JAVA_PY_TYPES: dict[str, type] = {
-    "byte": int, "short": int, "integer": int, "float": float, "double": float, "long": int, "boolean": bool,
-    "char": str, "Array": list, "ArrayList": list, "Set": set, "HashMap": dict, "Hashtable": dict, "Queue": list,
-    "Stack": list, "String": str, "any": str,
-}  # fmt: skip
-JS_PY_TYPES: dict[str, type] = {
-    "String": str, "integer": int, "float": float, "Bigint": int, "Boolean": bool, "dict": dict, "array": list,
+    "byte": int,
+    "short": int,
+    "integer": int,
+    "float": float,
+    "double": float,
+    "long": int,
+    "boolean": bool,
+    "char": str,
+    "Array": list,
+    "ArrayList": list,
+    "Set": set,
+    "HashMap": dict,
+    "Hashtable": dict,
+    "Queue": list,
+    "Stack": list,
+    "String": str,
     "any": str,
-}  # fmt: skip
+}
+JS_PY_TYPES: dict[str, type] = {
+    "String": str,
+    "integer": int,
+    "float": float,
+    "Bigint": int,
+    "Boolean": bool,
+    "dict": dict,
+    "array": list,
+    "any": str,
+}
 
 
 def _number_or_text(text: str) -> Any:

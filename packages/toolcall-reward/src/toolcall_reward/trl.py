@@ -38,8 +38,11 @@ def _records(n: int, columns: dict[str, Any], record_column: str) -> list[Record
             out.append(r if isinstance(r, Record) else Record.from_dict(json.loads(r) if isinstance(r, str) else r))
         return out
     if "answer" in columns and "tools" in columns:
-        keys = [k for k in ("id", "source", "tools", "messages", "answer", "alternatives", "answer_alternatives",
-                            "meta") if k in columns]  # fmt: skip
+        keys = [
+            k
+            for k in ("id", "source", "tools", "messages", "answer", "alternatives", "answer_alternatives", "meta")
+            if k in columns
+        ]
         return [from_row({k: columns[k][i] for k in keys}) for i in range(n)]
     raise KeyError(f"the dataset needs a {record_column!r} column or toolcall_schema.to_dataset's columns")
 

@@ -12,8 +12,24 @@ from dataclasses import dataclass
 
 from .model import Message, Record, Tool, ToolCall
 
-CITIES = ["Paris", "Tokyo", "Lima", "Oslo", "Cairo", "Denver", "Seoul", "Madrid", "Nairobi", "Sydney", "Toronto",
-          "Hanoi", "Berlin", "Quito", "Dublin", "Mumbai"]  # fmt: skip
+CITIES = [
+    "Paris",
+    "Tokyo",
+    "Lima",
+    "Oslo",
+    "Cairo",
+    "Denver",
+    "Seoul",
+    "Madrid",
+    "Nairobi",
+    "Sydney",
+    "Toronto",
+    "Hanoi",
+    "Berlin",
+    "Quito",
+    "Dublin",
+    "Mumbai",
+]
 WORDS = ["apple", "river", "galaxy", "lantern", "harbor", "meadow", "puzzle", "summit", "violet", "canyon"]
 NAMES = ["Alice", "Bruno", "Chen", "Dara", "Emil", "Farah", "Goran", "Hana"]
 
@@ -111,8 +127,18 @@ def _families() -> list[Family]:
         w, lang = r.choice(WORDS), r.choice(["French", "Spanish", "German", "Japanese"])
         return f"Translate '{w}' into {lang}.", {"text": w, "target_language": lang}
 
-    @add(_tool("create_event", "Add a calendar event.", {"title": _s("Event title."), "date": _s("Date, YYYY-MM-DD."),
-         "duration_minutes": _i("Length in minutes.", default=60)}, ["title", "date"]))  # fmt: skip
+    @add(
+        _tool(
+            "create_event",
+            "Add a calendar event.",
+            {
+                "title": _s("Event title."),
+                "date": _s("Date, YYYY-MM-DD."),
+                "duration_minutes": _i("Length in minutes.", default=60),
+            },
+            ["title", "date"],
+        )
+    )
     def _(r):
         t, d = r.choice(["Dentist", "Team sync", "Yoga", "Lunch"]), f"2025-0{r.randint(1, 9)}-1{r.randint(0, 9)}"
         if r.random() < 0.5:
@@ -151,9 +177,18 @@ def _families() -> list[Family]:
         c, k = r.choice(CITIES), r.choice(["italian", "thai", "mexican", "vegan"])
         return f"Any good {k} restaurants in {c}?", {"city": c, "cuisine": k}
 
-    @add(_tool("convert_units", "Convert a length.", {"value": _n("Value."), "from_unit": _s("Unit.", enum=[
-        "km", "miles", "m", "feet"]), "to_unit": _s("Unit.", enum=["km", "miles", "m", "feet"])},
-        ["value", "from_unit", "to_unit"]))  # fmt: skip
+    @add(
+        _tool(
+            "convert_units",
+            "Convert a length.",
+            {
+                "value": _n("Value."),
+                "from_unit": _s("Unit.", enum=["km", "miles", "m", "feet"]),
+                "to_unit": _s("Unit.", enum=["km", "miles", "m", "feet"]),
+            },
+            ["value", "from_unit", "to_unit"],
+        )
+    )
     def _(r):
         v, (a, b) = r.choice([3, 10, 42.5, 100]), r.sample(["km", "miles", "m", "feet"], 2)
         return f"Convert {v} {a} to {b}.", {"value": v, "from_unit": a, "to_unit": b}
@@ -163,8 +198,14 @@ def _families() -> list[Family]:
         a, b = r.randint(2, 999), r.randint(2, 999)
         return f"What is {a} plus {b}?", {"a": a, "b": b}
 
-    @add(_tool("send_email", "Send an email.", {"to": _s("Recipient name."), "subject": _s("Subject line.")},
-         ["to", "subject"]))  # fmt: skip
+    @add(
+        _tool(
+            "send_email",
+            "Send an email.",
+            {"to": _s("Recipient name."), "subject": _s("Subject line.")},
+            ["to", "subject"],
+        )
+    )
     def _(r):
         n, s = r.choice(NAMES), r.choice(["Invoice", "Hello", "Meeting notes", "Trip plan"])
         return f"Email {n} with the subject '{s}'.", {"to": n, "subject": s}
@@ -196,8 +237,14 @@ def _families() -> list[Family]:
             return f"Give me {c} headlines about {t}.", {"topic": t, "count": c}
         return f"What's new in {t}?", {"topic": t}
 
-    @add(_tool("track_package", "Track a parcel.", {"carrier": _s("Carrier.", enum=["UPS", "FedEx", "DHL"]),
-         "tracking_id": _s("Tracking number.")}, ["carrier", "tracking_id"]))  # fmt: skip
+    @add(
+        _tool(
+            "track_package",
+            "Track a parcel.",
+            {"carrier": _s("Carrier.", enum=["UPS", "FedEx", "DHL"]), "tracking_id": _s("Tracking number.")},
+            ["carrier", "tracking_id"],
+        )
+    )
     def _(r):
         c, t = r.choice(["UPS", "FedEx", "DHL"]), f"{r.randint(10000, 99999)}"
         return f"Where is my {c} package {t}?", {"carrier": c, "tracking_id": t}
@@ -212,9 +259,18 @@ def _families() -> list[Family]:
         w = r.choice(WORDS)
         return f"What does '{w}' mean?", {"word": w}
 
-    @add(_tool("get_distance", "Distance between two cities.", {"origin": _s("From."), "destination": _s("To."),
-         "mode": _s("Travel mode.", enum=["driving", "walking", "flying"], default="driving")},
-         ["origin", "destination"]))  # fmt: skip
+    @add(
+        _tool(
+            "get_distance",
+            "Distance between two cities.",
+            {
+                "origin": _s("From."),
+                "destination": _s("To."),
+                "mode": _s("Travel mode.", enum=["driving", "walking", "flying"], default="driving"),
+            },
+            ["origin", "destination"],
+        )
+    )
     def _(r):
         o, d = r.sample(CITIES, 2)
         if r.random() < 0.5:
@@ -237,8 +293,14 @@ def _families() -> list[Family]:
         x, y = r.randint(2, 99), r.randint(2, 99)
         return f"Multiply {x} by {y}.", {"x": x, "y": y}
 
-    @add(_tool("order_taxi", "Order a taxi.", {"pickup": _s("Pickup address."), "seats": _i("Seats.", default=4)},
-         ["pickup"]))  # fmt: skip
+    @add(
+        _tool(
+            "order_taxi",
+            "Order a taxi.",
+            {"pickup": _s("Pickup address."), "seats": _i("Seats.", default=4)},
+            ["pickup"],
+        )
+    )
     def _(r):
         a = f"{r.randint(1, 200)} {r.choice(['Main St', 'Oak Ave', 'Pine Rd'])}"
         return f"Send a taxi to {a}.", {"pickup": a}
@@ -248,8 +310,14 @@ def _families() -> list[Family]:
         c = r.choice(CITIES)
         return f"How is the air quality in {c} today?", {"city": c}
 
-    @add(_tool("get_exchange_rate", "Exchange rate between currencies.", {"base": _s("Base ISO code."),
-         "quote": _s("Quote ISO code.")}, ["base", "quote"]))  # fmt: skip
+    @add(
+        _tool(
+            "get_exchange_rate",
+            "Exchange rate between currencies.",
+            {"base": _s("Base ISO code."), "quote": _s("Quote ISO code.")},
+            ["base", "quote"],
+        )
+    )
     def _(r):
         b, q = r.sample(["USD", "EUR", "JPY", "GBP", "CHF"], 2)
         return f"What's the {b} to {q} exchange rate?", {"base": b, "quote": q}
@@ -276,8 +344,14 @@ def _families() -> list[Family]:
 
 
 FAMILIES = _families()
-UNRELATED = ["Tell me a joke about cats.", "How are you today?", "Write a haiku about autumn.",
-             "Who wrote Hamlet?", "What is the meaning of life?", "Say hello in a friendly way."]  # fmt: skip
+UNRELATED = [
+    "Tell me a joke about cats.",
+    "How are you today?",
+    "Write a haiku about autumn.",
+    "Who wrote Hamlet?",
+    "What is the meaning of life?",
+    "Say hello in a friendly way.",
+]
 
 
 def family_split(held_out: float = 0.25) -> tuple[list[Family], list[Family]]:
@@ -286,8 +360,16 @@ def family_split(held_out: float = 0.25) -> tuple[list[Family], list[Family]]:
     return FAMILIES[:-k], FAMILIES[-k:]
 
 
-def generate(n: int, seed: int = 0, families: list[Family] | None = None, *, parallel: float = 0.2,
-             no_call: float = 0.15, distractors: int = 2, prefix: str = "syn") -> list[Record]:  # fmt: skip
+def generate(
+    n: int,
+    seed: int = 0,
+    families: list[Family] | None = None,
+    *,
+    parallel: float = 0.2,
+    no_call: float = 0.15,
+    distractors: int = 2,
+    prefix: str = "syn",
+) -> list[Record]:
     """``n`` records from ``families`` (default: all): single calls, ``parallel`` two-call cases and
     ``no_call`` cases (an unrelated request; the right answer is not to call), with distractor tools."""
     rng = random.Random(seed)
@@ -305,6 +387,14 @@ def generate(n: int, seed: int = 0, families: list[Family] | None = None, *, par
             asks = [f.ask(rng) for f in picks]
             question = " Also, ".join(q if j == 0 else q[0].lower() + q[1:] for j, (q, _) in enumerate(asks))
             answer = [ToolCall(f.tool.name, args) for f, (_, args) in zip(picks, asks)]
-        out.append(Record(f"{prefix}-{seed}-{i}", "synthetic", tools, [Message("user", question)], answer,
-                          meta={"families": [f.tool.name for f in picks]}))  # fmt: skip
+        out.append(
+            Record(
+                f"{prefix}-{seed}-{i}",
+                "synthetic",
+                tools,
+                [Message("user", question)],
+                answer,
+                meta={"families": [f.tool.name for f in picks]},
+            )
+        )
     return out

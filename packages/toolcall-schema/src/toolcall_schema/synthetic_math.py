@@ -131,16 +131,17 @@ def _families() -> list[Family]:
     def _(rng):
         a, b, c = big(rng), rng.randint(2, 99), big(rng) // 1000
         what = rng.choice(THINGS)
-        q = (f"A warehouse has {a} {what}. It receives {b} crates of {c} {what} each. "
-             f"How many {what} does it have now?")  # fmt: skip
+        q = f"A warehouse has {a} {what}. It receives {b} crates of {c} {what} each. How many {what} does it have now?"
         return q, f"{a} + {b} * {c}", Fraction(a + b * c)
 
     @family("discount")
     def _(rng):
         n, p, off = big(rng), money(rng), Fraction(rng.randint(1, 99), 100)
         off = min(off, p - Fraction(1, 100))
-        q = (f"Each ticket costs {cents(p)} dollars, with a discount of {cents(off)} dollars per ticket. "
-             f"What do {n} tickets cost in dollars?")  # fmt: skip
+        q = (
+            f"Each ticket costs {cents(p)} dollars, with a discount of {cents(off)} dollars per ticket. "
+            f"What do {n} tickets cost in dollars?"
+        )
         return q, f"{n} * ({dec(p)} - {dec(off)})", n * (p - off)
 
     @family("speed_distance")
@@ -152,8 +153,10 @@ def _families() -> list[Family]:
     @family("two_purchases")
     def _(rng):
         a, b, p, r = big(rng), big(rng), money(rng), money(rng)
-        q = (f"A factory buys {a} screws at {cents(p)} dollars each and {b} nuts at {cents(r)} dollars each. "
-             f"How much does it pay in dollars?")  # fmt: skip
+        q = (
+            f"A factory buys {a} screws at {cents(p)} dollars each and {b} nuts at {cents(r)} dollars each. "
+            f"How much does it pay in dollars?"
+        )
         return q, f"{a} * {dec(p)} + {b} * {dec(r)}", a * p + b * r
 
     @family("average")
@@ -174,8 +177,10 @@ def _families() -> list[Family]:
     @family("yearly_income")
     def _(rng):
         monthly, extra = money(rng) * 1000, big(rng)
-        q = (f"A company earns {cents(monthly)} dollars every month and gets a one-off payment of {extra} dollars. "
-             f"How many dollars does it earn in a year?")  # fmt: skip
+        q = (
+            f"A company earns {cents(monthly)} dollars every month and gets a one-off payment of {extra} dollars. "
+            f"How many dollars does it earn in a year?"
+        )
         return q, f"12 * {dec(monthly)} + {extra}", 12 * monthly + extra
 
     @family("per_day")

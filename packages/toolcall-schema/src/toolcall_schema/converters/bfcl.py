@@ -148,8 +148,15 @@ def java_literal(value: Any, schema: dict[str, Any] | None) -> Any:
     if isinstance(value, list):
         if declared == "Array":  # BFCL reads typed array elements as they stand: String items unquoted
             elems = [v if isinstance(v, str) else _java_element(v, items) for v in value]
-            java_t = {"integer": "int", "long": "long", "double": "double", "float": "float", "boolean": "boolean",
-                      "String": "String", "char": "char"}.get(items or "", "Object")  # fmt: skip
+            java_t = {
+                "integer": "int",
+                "long": "long",
+                "double": "double",
+                "float": "float",
+                "boolean": "boolean",
+                "String": "String",
+                "char": "char",
+            }.get(items or "", "Object")
             return f"new {java_t}[]{{{', '.join(elems)}}}"
         elems = [_java_element(v, items) for v in value]
         return f"new ArrayList<>(Arrays.asList({', '.join(elems)}))"
