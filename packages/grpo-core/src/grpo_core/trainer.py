@@ -74,8 +74,7 @@ class Trainer:
         random.seed(cfg.train.seed)
         self.rank, self.world = _dist()
         self.out = Path(cfg.train.output_dir)
-        r = cfg.rollout
-        self.task = get_task(r.env, tools=r.tools) if r.env == "tools" else get_task(r.env)
+        self.task = get_task(cfg.rollout.env, tools=cfg.rollout.tools)
         self.train_records, self.eval_records, pool = load_records(cfg.data)
         if not self.train_records:
             raise ConfigError(f"data.source {cfg.data.source!r}: no training records")

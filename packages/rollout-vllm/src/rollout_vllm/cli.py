@@ -23,7 +23,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
         temperature=a.temperature, top_p=a.top_p, max_tokens=a.max_tokens, max_turns=a.max_turns, seed=a.seed
     )
     engine = RolloutEngine(make_backend(a.model, a.backend))
-    task = get_task(a.env, tools=a.tools) if a.env == "tools" else get_task(a.env)
+    task = get_task(a.env, tools=a.tools)
     env = task.make_env(engine, sampling)
     tok = engine.tokenizer
     n_written = 0

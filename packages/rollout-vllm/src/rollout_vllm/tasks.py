@@ -83,10 +83,13 @@ def register_task(name: str) -> Callable[[type[Task]], type[Task]]:
     return deco
 
 
-def get_task(name: str, **options: Any) -> Task:
-    """An instance of the registered task ``name`` (``options`` go to its constructor)."""
+def get_task(name: str, *, tools: str | None = None, **options: Any) -> Task:
+    """An instance of the registered task ``name`` (``options`` go to its constructor; ``tools``, the callables
+    spec the command line and the trainer config carry, only to the task that takes it)."""
     if name not in TASKS:
         raise ValueError(f"unknown task {name!r}; choose from {', '.join(sorted(TASKS))}")
+    if tools:
+        options["tools"] = tools
     return TASKS[name](**options)
 
 
