@@ -245,6 +245,7 @@ def test_a_trainer_step_with_each_registered_task(tmp_path, tiny, tokenizer, tas
     if task in ("python", "coder"):
         data = math_records(tmp_path / "math.jsonl")
         over.update({"data.source": data, "data.eval_source": data, "reward.reward": "auto_program"})
+        over["data.probes"] = task == "python"
     if task == "tools":
         over["rollout.tools"] = "rollout_vllm.testing:TOOLS"
     trainer = Trainer(tiny_config(tmp_path, **over), model=tiny, tokenizer=tokenizer)
@@ -259,6 +260,16 @@ def test_a_trainer_step_with_each_registered_task(tmp_path, tiny, tokenizer, tas
         assert any(not torch.equal(before[k], v) for k, v in tiny.named_parameters())
     result = trainer.evaluate()
     assert set(result) >= {"accuracy", "format_ok"} and (("tool_use" in result) == (task in ("python", "coder")))
+    if task == "coder":  # a separate frozen model: no shared tensors, no gradients, unchanged by the update
+        coder = trainer.task.coder.engine.backend.model
+        policy_ptrs = {p.data_ptr() for p in tiny.parameters()}
+        assert all(not p.requires_grad and p.data_ptr() not in policy_ptrs for p in coder.parameters())
+        assert all(torch.equal(before[k], v) for k, v in coder.named_parameters())
+        assert "coder_ok" in result
+    if task == "python":
+        probes = trainer.evaluate_probes()
+        assert set(probes["by_kind"]) == {"compare_decimals", "count_letter", "decimal_difference", "days_between"}
+        assert probes["accuracy"] == sum(e["correct"] for e in trainer.last_eval) / 12
 
 
 def test_the_reward_sees_training_progress_advance(tmp_path, tiny, tokenizer):
@@ -330,3 +341,11 @@ def test_math_warm_start_targets_mask_the_interpreter_output(tmp_path, tiny, tok
         assert 0 < sum(mask) < len(mask)
     metrics = trainer.train_step()
     assert metrics["mode"] == "sft" and metrics["loss"] > 0
+
+
+def test_wilson_interval_matches_hand_computed_values():
+    from grpo_core.trainer import wilson_interval
+
+    low, high = wilson_interval(12, 48)  # p = 0.25, n = 48: the standard 95% Wilson interval
+    assert low == pytest.approx(0.1492, abs=1e-4) and high == pytest.approx(0.3878, abs=1e-4)
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == pytest.approx(1.0)

@@ -87,13 +87,18 @@ def test_coder_env_division_of_labour(tokenizer):
     turns = ["I need 2**10. <request>compute two to the tenth power</request>", " It is 1024.<|im_end|>"]
     asked = []
 
-    def coder(request: str) -> str:
-        asked.append(request)
-        return "```python\nprint(2 ** 10)\n```"
+    def coder(requests: list[str]) -> list[str]:
+        asked.append(list(requests))
+        return ["```python\nprint(2 ** 10)\n```"] * len(requests)
 
     engine = RolloutEngine(ScriptedBackend(tokenizer, turns), CoderEnv(coder, SBX))
-    (s,) = engine.generate(["p"], n=1)
-    assert asked == ["compute two to the tenth power"] and "<result>\n1024\n</result>" in s.text
+    samples = engine.generate(["p", "q"], n=2)
+    assert asked == [["compute two to the tenth power"] * 4]  # one batched call for the whole round
+    assert all("<result>\n1024\n</result>" in s.text for s in samples)
+    s = samples[0]
+    obs = tokenizer("\n<result>\n1024\n</result>\n", add_special_tokens=False)["input_ids"]
+    k = next(i for i in range(len(s.completion_ids)) if s.completion_ids[i : i + len(obs)] == obs)
+    assert s.mask[k : k + len(obs)] == [0] * len(obs) and s.mask[0] == 1  # the coder's result is masked
 
 
 def test_hostile_code_inside_a_rollout_is_an_observation(tokenizer):

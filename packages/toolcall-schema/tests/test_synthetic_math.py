@@ -32,3 +32,19 @@ def test_show_writes_terminating_decimals(value, text):
     assert sm.show(value) == text
     with pytest.raises(ValueError):
         sm.show(Fraction(1, 3))
+
+
+def test_probe_golds_are_what_their_programs_print():
+    import contextlib
+    import io
+
+    from toolcall_schema.synthetic_math import probes
+
+    records = probes()
+    assert len(records) == 12 and len({r.meta["family"] for r in records}) == 4
+    for r in records:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(r.meta["program"], {})
+        assert out.getvalue().strip() == r.meta["gold"], r.messages[0].content
+    assert {r.messages[0].content: r.meta["gold"] for r in records}["Which number is larger, 3.11 or 3.9?"] == "3.9"

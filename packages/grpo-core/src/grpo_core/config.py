@@ -48,6 +48,10 @@ class DataConfig:
     train_size: int = field(default=512, metadata={"help": "synthetic: training records"})
     eval_size: int = field(default=64, metadata={"help": "evaluation records (before and after training)"})
     shots: int = field(default=1, metadata={"help": "worked examples shown as prior turns"})
+    probes: bool = field(
+        default=False,
+        metadata={"help": "math: also evaluate the probe set (3.11 vs 3.9, letter counts...) before and after"},
+    )
     tool_format: str = field(default="json", metadata={"help": "tools in the prompt: json (full schema) or compact"})
     distractors: int = field(default=1, metadata={"help": "synthetic: extra tools per record"})
     mask_rate: float = field(
@@ -71,6 +75,13 @@ class RolloutSection:
         default="function_call", metadata={"help": "the task (rollout_vllm.tasks): function_call, python, coder, tools"}
     )
     tools: str = field(default="", metadata={"help": "tools task: MODULE:DICT naming a dict of callables"})
+    coder_model: str = field(
+        default="same",
+        metadata={
+            "help": "coder task: the separate frozen coder model, a local path or hub id; 'same' = a frozen copy of "
+            "the initial policy"
+        },
+    )
 
 
 @dataclass

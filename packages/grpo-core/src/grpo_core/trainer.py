@@ -26,7 +26,7 @@ from rollout_vllm.core import SamplingConfig, common_prefix_len
 from rollout_vllm.engine import RolloutEngine
 from rollout_vllm.tasks import get_task
 from toolcall_reward import RewardContext, score
-from toolcall_schema import Record
+from toolcall_schema import Record, synthetic_math
 
 from .config import Config, ConfigError
 from .data import Curriculum, load_records
@@ -74,8 +74,9 @@ class Trainer:
         random.seed(cfg.train.seed)
         self.rank, self.world = _dist()
         self.out = Path(cfg.train.output_dir)
-        self.task = get_task(cfg.rollout.env, tools=cfg.rollout.tools)
+        self.task = get_task(cfg.rollout.env, tools=cfg.rollout.tools, coder_model=cfg.rollout.coder_model)
         self.train_records, self.eval_records, pool = load_records(cfg.data)
+        self.probe_records = synthetic_math.probes() if cfg.data.probes else []
         if not self.train_records:
             raise ConfigError(f"data.source {cfg.data.source!r}: no training records")
         self.shots = [(x, "".join(text for text, _ in self.task.solution(x))) for x in pool]
@@ -202,9 +203,21 @@ class Trainer:
             for s, r, x in zip(samples, records, results)
         ]
         n = len(results)
-        accuracy = sum(x.correct for x in results) / n
+        correct = sum(x.correct for x in results)
+        low, high = wilson_interval(correct, n)
         format_ok = sum(not x.reason.startswith("format") for x in results) / n
-        return {"accuracy": accuracy, "format_ok": format_ok, **self.task.metrics(samples)}
+        out = {"accuracy": correct / n, "accuracy_low": low, "accuracy_high": high, "format_ok": format_ok}
+        return {**out, **self.task.metrics(samples)}
+
+    def evaluate_probes(self) -> dict[str, Any]:
+        """The probe set (``data.probes``): overall accuracy and tool use, and accuracy per kind."""
+        if not self.probe_records:
+            return {}
+        result = self.evaluate(self.probe_records)
+        kinds: dict[str, list[bool]] = {}
+        for r, e in zip(self.probe_records, self.last_eval):
+            kinds.setdefault(r.meta["family"], []).append(e["correct"])
+        return {**result, "by_kind": {k: sum(v) / len(v) for k, v in kinds.items()}}
 
     # ----- one training step: collect → score → advantages → update ----------------------------------------
     def phase(self) -> Phase:
@@ -486,6 +499,8 @@ def fit(
         report["eval_seconds"] = time.perf_counter() - t0
         logger.eval_samples(0, trainer.last_eval)
         logger.event({"step": 0, **{f"eval_{k}": v for k, v in report["before"].items()}})
+        if trainer.probe_records:
+            report["probes_before"] = trainer.evaluate_probes()
     from tqdm import tqdm
 
     bar = tqdm(total=cfg.train.steps, initial=trainer.step, desc="grpo", disable=not progress or trainer.rank != 0)
@@ -522,9 +537,21 @@ def fit(
     report["after"] = trainer.evaluate()
     logger.eval_samples(trainer.step, trainer.last_eval)
     logger.event({"step": trainer.step, **{f"eval_{k}": v for k, v in report["after"].items()}})
+    if trainer.probe_records:
+        report["probes_after"] = trainer.evaluate_probes()
     logger.save_report(report)
     logger.plot()
     return report
+
+
+def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson score interval of a proportion ``k / n``."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from toolcall_schema import parse_output
@@ -69,24 +70,46 @@ CODER_PROMPT = (
 
 
 class CoderEnv:
-    """Division of labour: a coder turns the model's request into code, the sandbox runs it."""
+    """Division of labour: a coder turns the model's request into code, the sandbox runs it. ``coder`` maps a
+    list of requests to a list of replies, so one call serves every sample that asked in this round (the rollout
+    loop calls :meth:`act_batch`)."""
 
     stop = [REQUEST_CLOSE]
 
-    def __init__(self, coder: Callable[[str], str], sandbox: Sandbox | None = None) -> None:
+    def __init__(self, coder: Callable[[list[str]], list[str]], sandbox: Sandbox | None = None) -> None:
         self.coder, self.sandbox = coder, sandbox or Sandbox()
 
     def act(self, text: str) -> str | None:
-        start = text.rfind(REQUEST_OPEN)
-        end = text.rfind(REQUEST_CLOSE)
-        if start < 0 or end < start:
-            return f"\n{RESULT_OPEN}\n[error] no {REQUEST_OPEN} before {REQUEST_CLOSE}\n{RESULT_CLOSE}\n"
-        request = text[start + len(REQUEST_OPEN) : end].strip()
-        reply = self.coder(request)
-        blocks = _CODE_RE.findall(reply)
-        code = blocks[-1] if blocks else reply
-        result = self.sandbox.run(code).render()
-        return f"\n{RESULT_OPEN}\n{result.rstrip()}\n{RESULT_CLOSE}\n"
+        return self.act_batch([text])[0]
+
+    def act_batch(self, texts: list[str]) -> list[str | None]:
+        requests: list[str | None] = []
+        for text in texts:
+            start, end = text.rfind(REQUEST_OPEN), text.rfind(REQUEST_CLOSE)
+            requests.append(text[start + len(REQUEST_OPEN) : end].strip() if 0 <= start < end else None)
+        asked = [r for r in requests if r is not None]
+        replies = iter(self.coder(asked) if asked else [])
+        codes = []
+        for r in requests:
+            if r is None:
+                codes.append(None)
+                continue
+            reply = next(replies)
+            blocks = _CODE_RE.findall(reply)
+            codes.append(blocks[-1] if blocks else reply)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(lambda c: None if c is None else self.sandbox.run(c).render(), codes))
+        return [
+            f"\n{RESULT_OPEN}\n"
+            + (f"[error] no {REQUEST_OPEN} before {REQUEST_CLOSE}" if res is None else res.rstrip())
+            + f"\n{RESULT_CLOSE}\n"
+            for res in results
+        ]
+
+
+def observation_failed(text: str) -> bool:
+    """Whether an interpreter observation reports a failure (a traceback, an ``[error]`` or ``[timeout]`` line)."""
+    return "Traceback (most recent call last)" in text or "[error]" in text or "[timeout]" in text
 
 
 class ToolsEnv:

@@ -42,7 +42,8 @@ def rollout(
                     s.finish_reason = {"stop": "max_turns"}.get(out.finish, out.finish)
                     s.truncated = out.finish == "length" or out.finish == "stop"
             texts = [tok.decode(s.completion_ids, skip_special_tokens=False) for s in acting]
-            observations = list(pool.map(env.act, texts))
+            batched = getattr(env, "act_batch", None)  # an environment may serve a whole round at once
+            observations = batched(texts) if batched else list(pool.map(env.act, texts))
             live = []
             for s, obs in zip(acting, observations, strict=True):
                 s.tool_rounds += 1

@@ -14,6 +14,7 @@ another), and the extra metrics it reports (e.g. how often code ran). The traine
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -32,6 +33,7 @@ from .envs import (
     FunctionCallEnv,
     PythonEnv,
     ToolsEnv,
+    observation_failed,
 )
 from .prompts import math_messages
 from .sandbox import Sandbox, SandboxConfig
@@ -84,13 +86,14 @@ def register_task(name: str) -> Callable[[type[Task]], type[Task]]:
 
 
 def get_task(name: str, *, tools: str | None = None, **options: Any) -> Task:
-    """An instance of the registered task ``name`` (``options`` go to its constructor; ``tools``, the callables
-    spec the command line and the trainer config carry, only to the task that takes it)."""
+    """An instance of the registered task ``name``. Each option (``tools``, ``coder_model``, ``sandbox``...) goes
+    to the task whose constructor takes it, so callers pass their whole configuration to any task."""
     if name not in TASKS:
         raise ValueError(f"unknown task {name!r}; choose from {', '.join(sorted(TASKS))}")
     if tools:
         options["tools"] = tools
-    return TASKS[name](**options)
+    accepted = inspect.signature(TASKS[name]).parameters
+    return TASKS[name](**{k: v for k, v in options.items() if k in accepted})
 
 
 def _system(base: str, extra: str | None) -> str:
@@ -160,34 +163,93 @@ class PythonTask(_MathTask):
         return f"{CODE_OPEN}\n{program}\n{FENCE_CLOSE}\n{OUTPUT_OPEN}", f"\n{{gold}}\n{FENCE_CLOSE}\n"
 
 
+class Coder:
+    """The division-of-labour coder: a separate, frozen model answering :data:`~rollout_vllm.envs.CODER_PROMPT`
+    greedily. All the requests of one rollout round go to its backend as one batch. It holds its own weights: the
+    policy's updates and weight syncs never reach it."""
+
+    def __init__(self, backend: Any, max_tokens: int = 160) -> None:
+        from .engine import RolloutEngine
+
+        self.engine = RolloutEngine(backend, FunctionCallEnv())
+        self.sampling = SamplingConfig(temperature=0.0, max_tokens=max_tokens)
+        self.calls = 0
+
+    @classmethod
+    def load(cls, spec: str, policy_backend: Any = None, **kwargs: Any) -> Coder:
+        """``spec``: ``same`` (a frozen copy of the policy as it is now, i.e. the initial policy when the trainer
+        builds it), a local path or a hub id."""
+        import copy
+
+        from .hf import HFBackend
+
+        if spec == "same":
+            if getattr(policy_backend, "model", None) is None:
+                raise ValueError("coder_model='same' needs the policy's HF backend; name a model path instead")
+            model = copy.deepcopy(policy_backend.model).eval().requires_grad_(False)
+            return cls(HFBackend(model, policy_backend.tokenizer), **kwargs)
+        return cls(HFBackend(spec), **kwargs)
+
+    def __call__(self, requests: list[str]) -> list[str]:
+        tok = self.engine.tokenizer
+        prompts = [
+            tok.apply_chat_template(
+                [{"role": "user", "content": CODER_PROMPT.format(request=r)}],
+                tokenize=False,
+                add_generation_prompt=True,
+            )
+            for r in requests
+        ]
+        self.calls += 1
+        return [s.response for s in self.engine.generate(prompts, 1, self.sampling)]
+
+
+_SPOKEN = {" * ": " times ", " + ": " plus ", " - ": " minus ", " / ": " divided by "}
+
+
+def spoken(expression: str) -> str:
+    """A Python expression read out in words, as a request to the coder says it: ``(a + b) * D("1.5")`` →
+    ``(a plus b) times 1.5``."""
+    text = expression.replace('D("', "").replace('")', "")
+    for op, word in _SPOKEN.items():
+        text = text.replace(op, word)
+    return text
+
+
 @register_task("coder")
 class CoderTask(_MathTask):
-    """SimpleGRPO *division of labour*: the model states a computation in words, a coder writes the code, the
-    sandbox runs it. ``coder`` is any ``str → str``; by default the policy's own engine, greedy, answering
-    :data:`~rollout_vllm.envs.CODER_PROMPT` (not the policy's prompt)."""
+    """SimpleGRPO *division of labour*: the model states a computation in words, a separate frozen coder model
+    writes the code, the sandbox runs it. ``coder`` is any ``list[str] → list[str]``; else ``coder_model`` builds
+    a :class:`Coder` (``same``: a frozen copy of the policy when the environment is made)."""
 
     env_name = "coder"
 
-    def __init__(self, sandbox: SandboxConfig | None = None, coder: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        sandbox: SandboxConfig | None = None,
+        coder: Callable[[list[str]], list[str]] | None = None,
+        coder_model: str = "same",
+    ) -> None:
         super().__init__(sandbox)
-        self.coder = coder
+        self.coder, self.coder_model = coder, coder_model
 
     def make_env(self, engine, sampling) -> CoderEnv:
-        coder = self.coder
-        if coder is None:
-            greedy = SamplingConfig(temperature=0.0, max_tokens=256, seed=sampling.seed if sampling else 0)
+        if self.coder is None:
+            self.coder = Coder.load(self.coder_model, engine.backend)
+        return CoderEnv(self.coder, Sandbox(self.sandbox))
 
-            def coder(request: str) -> str:
-                msgs = [{"role": "user", "content": CODER_PROMPT.format(request=request)}]
-                prompt = engine.tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
-                return engine.generate([prompt], 1, greedy, env=FunctionCallEnv())[0].text
-
-        return CoderEnv(coder, Sandbox(self.sandbox))
+    def metrics(self, samples) -> dict[str, float]:
+        """Plus ``coder_ok``: the share of the coder's programs that ran without an error."""
+        results = [
+            part.split(RESULT_CLOSE)[0] for s in samples for part in (s.text or s.response).split(RESULT_OPEN)[1:]
+        ]
+        ok = sum(not observation_failed(r) for r in results)
+        return {**super().metrics(samples), "coder_ok": ok / len(results) if results else 0.0}
 
     def act(self, program: str) -> tuple[str, str]:
         last = program.strip().splitlines()[-1]
         what = last[len("print(") : -1] if last.startswith("print(") and last.endswith(")") else program
-        request = f"{REQUEST_OPEN}Compute {what} exactly and print it.{REQUEST_CLOSE}"
+        request = f"{REQUEST_OPEN}Compute {spoken(what)} exactly.{REQUEST_CLOSE}"
         return request, f"\n{RESULT_OPEN}\n{{gold}}\n{RESULT_CLOSE}\n"
 
 
