@@ -187,9 +187,11 @@ def test_config_errors_name_the_field_before_any_compute(overrides, field):
 
 def test_recipes_load():
     assert load("quickstart").rollout.n == 8
-    for name in ("tool-n1", "auto-program"):  # their data paths are the user's: the error names the field
-        with pytest.raises(ConfigError, match="data.source"):
-            load(name)
+    with pytest.raises(ConfigError, match="data.source"):  # its data path is the user's: the error names the field
+        load("tool-n1")
+    for name in ("auto-program", "auto-program-cpu", "division-of-labour-cpu"):  # synthetic-math: nothing to fetch
+        assert load(name).data.source == "synthetic-math"
+    assert load("division-of-labour-cpu").rollout.env == "coder" and load("auto-program-cpu").data.probes
     with pytest.raises(ConfigError, match="unknown recipe"):
         load("nope")
 

@@ -24,7 +24,7 @@ CALL = Record("c", "t", [Tool("f", "adds", {"type": "object", "properties": {}})
     ],
 )
 def test_each_task_owns_prompt_env_and_eval_reward(tokenizer, name, env, reward, record, marker):
-    task = get_task(name, tools="rollout_vllm.testing:TOOLS") if name == "tools" else get_task(name)
+    task = get_task(name, tools="rollout_vllm.testing:TOOLS", coder=lambda requests: requests)  # each takes its own
     assert isinstance(task.make_env(None, SamplingConfig()), env) and task.eval_reward == reward
     prompt = task.prompt(record, tokenizer)
     assert marker in prompt and record.messages[-1].content in prompt
@@ -57,19 +57,24 @@ def test_math_tasks_report_tool_use():
     assert get_task("function_call").metrics(samples) == {}
 
 
-def test_default_coder_gets_the_coder_prompt_and_its_code_runs(tokenizer):
-    asked = []
+def test_the_coder_is_asked_with_the_coder_prompt_in_one_batch_and_its_code_runs(tokenizer):
+    from rollout_vllm.core import StepOutput
+    from rollout_vllm.tasks import Coder
 
-    class FakeEngine:
+    class CoderBackend:  # a separate model that always answers with the same program
         def __init__(self):
-            self.tokenizer = tokenizer
+            self.tokenizer, self.batches = tokenizer, []
 
-        def generate(self, prompts, n, sampling, env=None):
-            asked.append(prompts[0])
-            return [Sample(0, 0, [1], text="```python\nprint(12 * 34)\n```")]
+        def generate_step(self, prompts, sampling, stop, max_new):
+            self.batches.append([tokenizer.decode(p) for p in prompts])
+            ids = tokenizer("```python\nprint(12 * 34)\n```<|im_end|>", add_special_tokens=False)["input_ids"]
+            return [StepOutput(ids, [-0.5] * len(ids), "eos", None) for _ in prompts]
 
-    env = get_task("coder").make_env(FakeEngine(), SamplingConfig(seed=3))
-    out = env.act("<think>I need 12 times 34.</think><request>multiply 12 by 34</request>")
-    assert "408" in out and out.strip().startswith("<result>")
-    assert CODER_PROMPT.format(request="multiply 12 by 34") in asked[0]
-    assert "<request>" not in asked[0]  # not the policy's own (coder-env) system prompt
+    backend = CoderBackend()
+    env = get_task("coder", coder=Coder(backend)).make_env(None, SamplingConfig(seed=3))
+    texts = [f"<think>I need 12 times 34.</think><request>multiply 12 by {k}</request>" for k in (34, 35)]
+    outs = env.act_batch(texts)
+    assert all("408" in out and out.strip().startswith("<result>") for out in outs)
+    (batch,) = backend.batches  # both requests in one generation call
+    assert CODER_PROMPT.format(request="multiply 12 by 35") in batch[1]
+    assert all("<request>" not in p for p in batch)  # not the policy's own (coder-env) system prompt
