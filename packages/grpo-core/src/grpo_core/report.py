@@ -72,9 +72,19 @@ class RunLogger:
         fig, ax = plt.subplots(figsize=(6, 3.5))
         steps = [r["step"] for r in rows if "reward_mean" in r]
         ax.plot(steps, [r["reward_mean"] for r in rows if "reward_mean" in r], label="train reward (mean)")
-        ev = [(r["step"], r["eval_accuracy"]) for r in rows if "eval_accuracy" in r]
+        ax.plot(steps, [r["accuracy"] for r in rows if "reward_mean" in r], ":", label="train samples correct")
+        ev = [r for r in rows if "eval_accuracy" in r]
         if ev:
-            ax.plot([s for s, _ in ev], [a for _, a in ev], "o--", label="held-out accuracy")
+            acc = [r["eval_accuracy"] for r in ev]
+            err = None
+            if all("eval_accuracy_low" in r for r in ev):  # the 95% Wilson interval
+                err = [
+                    [a - r["eval_accuracy_low"] for a, r in zip(acc, ev)],
+                    [r["eval_accuracy_high"] - a for a, r in zip(acc, ev)],
+                ]
+            ax.errorbar(
+                [r["step"] for r in ev], acc, yerr=err, fmt="o--", capsize=3, label="held-out accuracy (95% CI)"
+            )
         ax.set_xlabel("step")
         ax.set_ylabel("reward / accuracy")
         ax.legend()
