@@ -26,3 +26,24 @@ def test_bad_data_is_a_clear_error(tmp_path, capsys):
     args = ["generate", "--model", "x", "--data", str(tmp_path / "bad.jsonl"), "-o", str(tmp_path / "o.jsonl")]
     assert main(args) == 1
     assert "bad.jsonl" in capsys.readouterr().err and not (tmp_path / "o.jsonl").exists()
+
+
+def test_generate_with_the_coder_env_builds_the_named_coder(tmp_path, tiny_model, tokenizer, monkeypatch):
+    from rollout_vllm import tasks
+
+    model_dir = tmp_path / "tiny"
+    tiny_model.save_pretrained(model_dir)
+    tokenizer.save_pretrained(model_dir)
+    write_jsonl(
+        [Record("m0", "math", [], [Message("user", "What is 2 + 2?")], [], meta={"gold": "4"})], tmp_path / "m.jsonl"
+    )
+    loaded = []
+    real_load = tasks.Coder.load
+    monkeypatch.setattr(
+        tasks.Coder, "load", classmethod(lambda cls, spec, *a, **k: loaded.append(spec) or real_load(spec, *a, **k))
+    )
+    out = tmp_path / "out.jsonl"
+    args = ["generate", "--model", str(model_dir), "--data", str(tmp_path / "m.jsonl"), "--n", "2", "--max-tokens", "8",
+            "--backend", "hf", "--env", "coder", "--coder-model", str(model_dir), "-o", str(out)]  # fmt: skip
+    assert main(args) == 0 and loaded == [str(model_dir)]
+    assert len(out.read_text().splitlines()) == 2

@@ -23,7 +23,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
         temperature=a.temperature, top_p=a.top_p, max_tokens=a.max_tokens, max_turns=a.max_turns, seed=a.seed
     )
     engine = RolloutEngine(make_backend(a.model, a.backend))
-    task = get_task(a.env, tools=a.tools)
+    task = get_task(a.env, tools=a.tools, coder_model=a.coder_model)
     env = task.make_env(engine, sampling)
     tok = engine.tokenizer
     n_written = 0
@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--backend", choices=["hf", "vllm"], default="hf")
     g.add_argument("--env", choices=sorted(TASKS), default="function_call", help="the task (rollout_vllm.tasks)")
     g.add_argument("--tools", help="tools task: MODULE:DICT of callables")
+    g.add_argument(
+        "--coder-model",
+        default="same",
+        help="coder env: the separate frozen coder, a path or hub id ('same': a copy of --model, HF backend only)",
+    )
     g.add_argument("--batch", type=int, default=8, help="records per generation batch")
     g.add_argument("--limit", type=int, default=0, help="use only the first N records")
     g.add_argument("-o", "--output", required=True)
