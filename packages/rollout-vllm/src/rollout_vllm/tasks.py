@@ -85,13 +85,11 @@ def register_task(name: str) -> Callable[[type[Task]], type[Task]]:
     return deco
 
 
-def get_task(name: str, *, tools: str | None = None, **options: Any) -> Task:
+def get_task(name: str, **options: Any) -> Task:
     """An instance of the registered task ``name``. Each option (``tools``, ``coder_model``, ``sandbox``...) goes
     to the task whose constructor takes it, so callers pass their whole configuration to any task."""
     if name not in TASKS:
         raise ValueError(f"unknown task {name!r}; choose from {', '.join(sorted(TASKS))}")
-    if tools:
-        options["tools"] = tools
     accepted = inspect.signature(TASKS[name]).parameters
     return TASKS[name](**{k: v for k, v in options.items() if k in accepted})
 
@@ -173,7 +171,6 @@ class Coder:
 
         self.engine = RolloutEngine(backend, FunctionCallEnv())
         self.sampling = SamplingConfig(temperature=0.0, max_tokens=max_tokens)
-        self.calls = 0
 
     @classmethod
     def load(cls, spec: str, policy_backend: Any = None, **kwargs: Any) -> Coder:
@@ -200,7 +197,6 @@ class Coder:
             )
             for r in requests
         ]
-        self.calls += 1
         return [s.response for s in self.engine.generate(prompts, 1, self.sampling)]
 
 

@@ -223,52 +223,33 @@ def generate(n: int, seed: int = 0, families: list[Family] | None = None, prefix
     return out
 
 
-def _count_days(start: str, end: str) -> int:
+def _probes() -> list[tuple[str, str, str, str]]:
+    """SimpleGRPO's generalisation anecdotes, three variants each: (kind, question, program, exact answer)."""
     import datetime
 
-    return (datetime.date.fromisoformat(end) - datetime.date.fromisoformat(start)).days
-
-
-#: SimpleGRPO's generalisation anecdotes, three variants each: (kind, question, program printing the answer).
-_PROBES = [
-    *(
-        ("compare_decimals", f"Which number is larger, {a} or {b}?", f"print(max({a}, {b}))")
-        for a, b in (("3.11", "3.9"), ("5.8", "5.12"), ("2.45", "2.5"))
-    ),
-    *(
-        ("count_letter", f"How many times does the letter {c} appear in the word {w}?", f'print("{w}".count("{c}"))')
-        for c, w in (("r", "strawberry"), ("a", "banana"), ("s", "mississippi"))
-    ),
-    *(
-        (
-            "decimal_difference",
-            f"What is {a} minus {b}?",
-            f'from decimal import Decimal as D\nprint(D("{a}") - D("{b}"))',
-        )
-        for a, b in (("9.9", "9.11"), ("7.5", "7.25"), ("4.1", "3.95"))
-    ),
-    *(
-        (
-            "days_between",
-            f"How many days are there from {s} to {e}?",
-            f'import datetime as dt\nprint((dt.date.fromisoformat("{e}") - dt.date.fromisoformat("{s}")).days)',
-        )
-        for s, e in (("2024-02-27", "2024-03-02"), ("2023-12-30", "2024-01-04"), ("2024-06-28", "2024-07-03"))
-    ),
-]
+    out = []
+    for a, b in (("3.11", "3.9"), ("5.8", "5.12"), ("2.45", "2.5")):
+        larger = show(max(Fraction(a), Fraction(b)))
+        out.append(("compare_decimals", f"Which number is larger, {a} or {b}?", f"print(max({a}, {b}))", larger))
+    for c, w in (("r", "strawberry"), ("a", "banana"), ("s", "mississippi")):
+        q = f"How many times does the letter {c} appear in the word {w}?"
+        out.append(("count_letter", q, f'print("{w}".count("{c}"))', str(w.count(c))))
+    for a, b in (("9.9", "9.11"), ("7.5", "7.25"), ("4.1", "3.95")):
+        prog = f'from decimal import Decimal as D\nprint(D("{a}") - D("{b}"))'
+        out.append(("decimal_difference", f"What is {a} minus {b}?", prog, show(Fraction(a) - Fraction(b))))
+    for s, e in (("2024-02-27", "2024-03-02"), ("2023-12-30", "2024-01-04"), ("2024-06-28", "2024-07-03")):
+        days = (datetime.date.fromisoformat(e) - datetime.date.fromisoformat(s)).days
+        prog = f'import datetime as dt\nprint((dt.date.fromisoformat("{e}") - dt.date.fromisoformat("{s}")).days)'
+        out.append(("days_between", f"How many days are there from {s} to {e}?", prog, str(days)))
+    return out
 
 
 def probes() -> list[Record]:
     """The probe set (12 problems in 4 kinds: 3.11 vs 3.9, counting a letter in a word, a decimal difference, days
     between two dates), each with its exact gold answer and program."""
-    golds = {
-        "compare_decimals": lambda q: show(max(Fraction(x) for x in q.rstrip("?").split(", ")[1].split(" or "))),
-        "count_letter": lambda q: str(q.split("word ")[1].rstrip("?").count(q.split("letter ")[1].split()[0])),
-        "decimal_difference": lambda q: show(Fraction(q.split()[2]) - Fraction(q.split()[4].rstrip("?"))),
-        "days_between": lambda q: str(_count_days(q.split()[-3], q.split()[-1].rstrip("?"))),
-    }
-    out = []
-    for i, (kind, question, prog) in enumerate(_PROBES):
-        meta = {"family": kind, "gold": golds[kind](question), "program": prog}
-        out.append(Record(f"probe-{i}", "synthetic-math", [], [Message("user", question)], [], meta=meta))
-    return out
+    return [
+        Record(
+            f"probe-{i}", "synthetic-math", [], [Message("user", q)], [], meta={"family": k, "gold": g, "program": p}
+        )
+        for i, (k, q, p, g) in enumerate(_probes())
+    ]
