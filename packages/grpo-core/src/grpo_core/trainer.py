@@ -12,6 +12,7 @@ provides the environment and names the evaluation reward. ``algo.mode = "sft"`` 
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import math
 import os
@@ -144,13 +145,23 @@ class Trainer:
             self.ds, optimizer, _, _ = deepspeed.initialize(model=self.model, optimizer=optimizer, config=ds_config)
         self.optimizer = optimizer
 
+    def _pick_backend(self) -> str:
+        """``rollout.backend``, with ``auto`` resolved: vLLM when it is installed and can serve the policy."""
+        choice = self.cfg.rollout.backend
+        if choice == "auto":
+            servable = self.model_path is not None and not self.cfg.model.lora_r
+            choice = "vllm" if servable and importlib.util.find_spec("vllm") is not None else "hf"
+        if choice == "vllm" and self.cfg.model.lora_r:
+            raise ConfigError("rollout.backend = 'vllm' with model.lora_r > 0: use the hf backend for LoRA")
+        return choice
+
     def _make_engine(self) -> RolloutEngine:
-        if self.cfg.rollout.backend == "vllm":
-            if self.cfg.model.lora_r:
-                raise ConfigError("rollout.backend = 'vllm' with model.lora_r > 0: use the hf backend for LoRA")
+        self.backend = self._pick_backend()
+        if self.backend == "vllm":
             from rollout_vllm.vllm_backend import VLLMBackend
 
-            backend = VLLMBackend(self.model_path or self.cfg.model.name, seed=self.cfg.train.seed)
+            path = self.model_path or self.cfg.model.name
+            backend = VLLMBackend(path, dtype=self.cfg.model.dtype, seed=self.cfg.train.seed)
         else:
             from rollout_vllm.hf import HFBackend
 
@@ -406,7 +417,7 @@ class Trainer:
                     params = [p for p in module.parameters() if p.requires_grad]
                     totals["grad_norm"] = float(torch.nn.utils.clip_grad_norm_(params, algo.max_grad_norm))
                 self.optimizer.step()
-        if self.cfg.rollout.backend == "vllm":
+        if self.backend == "vllm":
             self.engine.update_weights((k, v.detach()) for k, v in module.named_parameters())
         if losses:
             totals["loss"] = sum(losses) / len(losses)
@@ -463,7 +474,7 @@ class Trainer:
         self.curriculum.pass_rate = state["pass_rate"]
         torch.set_rng_state(state["torch_rng"])
         random.setstate(state["python_rng"])
-        if self.cfg.rollout.backend == "vllm":
+        if self.backend == "vllm":
             self.engine.update_weights((k, v.detach()) for k, v in module.named_parameters())
 
 
@@ -493,6 +504,7 @@ def fit(
             raise ConfigError(f"--resume: no checkpoint-* in {out}")
         trainer.load(ckpt)
     report: dict[str, Any] = logger.load_report() if resume else {}
+    report["backend"] = trainer.backend
     if not resume:
         t0 = time.perf_counter()
         report["before"] = trainer.evaluate()
