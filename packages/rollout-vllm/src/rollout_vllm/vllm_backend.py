@@ -8,6 +8,7 @@ On CPU set ``VLLM_CPU_KVCACHE_SPACE`` (GiB) before the engine starts (default he
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
 
@@ -27,11 +28,14 @@ class VLLMBackend:
     ) -> None:
         os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "2")
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")  # in-process engine: live weight updates
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")  # not an INFO line per weight sync
         from transformers import AutoTokenizer
         from vllm import LLM
 
         from .models import resolve_model
 
+        # A tied LM head has no weight of its own in a sync; it is refreshed below, not "failed to load".
+        logging.getLogger("vllm.model_executor.model_loader.reload.layerwise").setLevel(logging.ERROR)
         path = resolve_model(model)
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.llm = LLM(
