@@ -102,3 +102,40 @@ def test_math_run_goes_through_the_python_environment(tmp_path):
                  "--max-tokens", "4", "-o", str(tmp_path / "run")]) == 0  # fmt: skip
     result = json.loads((tmp_path / "run" / "results.json").read_text())
     assert result["categories"]["gsm8k_big"] == {"correct": 0, "total": 1, "accuracy": 0.0}
+
+
+def test_run_scores_a_training_run_with_the_prompt_it_trained_on(tmp_path):
+    """``--model RUN_DIR`` loads the latest checkpoint's model and renders prompts with the run's saved worked
+    examples and tool format; ``--prompt-from`` gives a base model the same prompt."""
+    pytest.importorskip("bfcl_eval", reason="bfcl-eval is not installed")
+    from bench_eval.core import get_benchmark
+    from bench_eval.run import model_folder, prompt_of
+    from rollout_vllm.tasks import PromptSpec
+    from rollout_vllm.testing import byte_tokenizer, tiny_llama
+    from toolcall_schema import synthetic
+
+    tok = byte_tokenizer()
+    run = tmp_path / "run"
+    for step in (1, 12, 3):  # the latest checkpoint is the highest step, not the last name in sort order
+        tiny_llama(tok, max_positions=8192).save_pretrained(run / f"checkpoint-{step}" / "model")
+        tok.save_pretrained(run / f"checkpoint-{step}" / "model")
+    shot = synthetic.generate(1, seed=3)[0]
+    PromptSpec("function_call", "compact", [(shot, "<tool_call>[]</tool_call>")]).save(run)
+    assert model_folder(str(run)) == str(run / "checkpoint-12" / "model")
+    assert model_folder(str(run / "checkpoint-3")) == str(run / "checkpoint-3" / "model")
+    assert model_folder("smollm2-135m-instruct") == "smollm2-135m-instruct"
+    bfcl, _ = get_benchmark("bfcl:simple_python")
+    spec = prompt_of(bfcl, str(run / "checkpoint-3" / "model"))
+    assert spec.tool_format == "compact" and spec.shots[0][0].id == shot.id
+    assert prompt_of(bfcl, "smollm2-135m-instruct") == PromptSpec("function_call")
+    (rec,) = bfcl.load(["simple_python"], None, 1)
+    text = spec.render(rec, tok)
+    assert shot.messages[-1].content in text and "<tool_call>[]</tool_call>" in text
+    math, _ = get_benchmark("math:gsm8k_big")
+    with pytest.raises(ValueError, match="function_call"):
+        prompt_of(math, str(run))
+    args = ["run", "--model", str(run), "--benchmark", "bfcl:irrelevance", "--limit", "1", "--max-tokens", "2",
+            "-o", str(tmp_path / "out")]  # fmt: skip
+    assert main(args) == 0
+    result = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert result["prompt"] == {"task": "function_call", "tool_format": "compact", "shots": 1}

@@ -93,7 +93,7 @@ def test_grpo_steps_update_the_model_and_write_the_run_directory(tmp_path, tiny,
     assert any(not torch.equal(before[k], v) for k, v in tiny.named_parameters())
     assert {"before", "after"} <= set(report) and 0.0 <= report["after"]["accuracy"] <= 1.0
     for name in ("config.json", "samples.jsonl", "reward_curve.png", "report.json", "checkpoint-3/model/config.json",
-                 "checkpoint-3/trainer_state.pt"):  # fmt: skip
+                 "checkpoint-3/trainer_state.pt", "prompt.json", "checkpoint-3/prompt.json"):  # fmt: skip
         assert (run / name).exists(), name
     assert list((run / "tensorboard").iterdir())
     assert json.loads((run / "config.json").read_text())["algo"]["lr"] == 1e-3
@@ -390,3 +390,18 @@ def test_vllm_backend_with_lora_is_refused():
     cfg = load("quickstart", ["rollout.backend=vllm", "model.lora_r=8"])
     with pytest.raises(ConfigError, match="LoRA"):
         Trainer._pick_backend(SimpleNamespace(cfg=cfg, model_path="/models/m"))
+
+
+def test_a_checkpoint_carries_the_prompt_it_was_trained_on(tmp_path, tiny, tokenizer):
+    """What bench-eval reads back from a checkpoint renders every prompt exactly as the trainer did."""
+    from grpo_core.trainer import Trainer
+    from rollout_vllm.tasks import PromptSpec
+
+    trainer = Trainer(
+        tiny_config(tmp_path, **{"data.shots": 2, "data.tool_format": "compact"}), model=tiny, tokenizer=tokenizer
+    )
+    spec = PromptSpec.find(trainer.save() / "model")
+    assert spec is not None and spec.tool_format == "compact" and len(spec.shots) == 2
+    for r in trainer.eval_records + trainer.train_records[:3]:
+        assert tokenizer(spec.render(r, tokenizer), add_special_tokens=False)["input_ids"] == trainer.prompt_ids(r)
+    assert spec.shots[0][1] in spec.render(trainer.eval_records[0], tokenizer)

@@ -121,6 +121,16 @@ def test_function_call_env_is_single_step(tokenizer):
     assert all(s.tool_rounds == 0 and s.finish_reason == "eos" for s in samples)
 
 
+def test_function_call_answer_ends_where_its_call_list_closes(tokenizer):
+    """Generation stops at the first ``</tool_call>``: what a model would repeat after it is never sampled."""
+    answer = '<think>x</think><tool_call>[{"name": "f", "arguments": {}}]</tool_call>'
+    env = FunctionCallEnv()
+    assert env.stop == ["</tool_call>"]
+    engine = RolloutEngine(ScriptedBackend(tokenizer, [answer, "<tool_call>[]</tool_call>"]), env)
+    (s,) = engine.generate(["a"], n=1)
+    assert s.response == answer and s.finish_reason == "done" and not s.truncated
+
+
 @pytest.fixture(scope="module")
 def hf(tiny_model, tokenizer):
     return HFBackend(tiny_model, tokenizer)

@@ -18,7 +18,16 @@ def cmd_run(a: argparse.Namespace) -> int:
     records = bench.load(cats, a.data, a.limit)
     out = Path(a.output)
     t0 = time.perf_counter()
-    info = generate(bench, records, a.model, a.backend, out, max_tokens=a.max_tokens, batch_size=a.batch_size)
+    info = generate(
+        bench,
+        records,
+        a.model,
+        a.backend,
+        out,
+        max_tokens=a.max_tokens,
+        batch_size=a.batch_size,
+        prompt_from=a.prompt_from,
+    )
     info.update(model=a.model, backend=a.backend, wall_seconds=time.perf_counter() - t0)
     result = write_results(bench, records, read_predictions(out / "predictions.jsonl"), out, info, a.check_official)
     print(json.dumps({"summary": result["summary"], "generate_seconds": round(info["generate_seconds"], 1)}))
@@ -65,7 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="generate with a model, then score")
     common(r)
-    r.add_argument("--model", required=True, help="HF folder, hub id or smollm2-135m-instruct")
+    r.add_argument(
+        "--model",
+        required=True,
+        help="a grpo-train run directory or checkpoint (scored with the prompt it trained on), an HF folder, a hub id "
+        "or smollm2-135m-instruct",
+    )
+    r.add_argument(
+        "--prompt-from",
+        help="render prompts as this run directory did (its prompt.json): score a base model as a run was trained",
+    )
     r.add_argument("--backend", default="hf", choices=["hf", "vllm"])
     r.add_argument("--max-tokens", type=int, default=256)
     r.add_argument("--batch-size", type=int, default=16)

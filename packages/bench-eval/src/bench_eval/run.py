@@ -15,11 +15,26 @@ from toolcall_schema.io import atomic_write
 from .core import Benchmark, Scored, read_predictions, score_all, tabulate
 
 
-def task_of(bench: Benchmark):
-    """The rollout task a benchmark's entries are answered under (prompt, environment)."""
-    from rollout_vllm.tasks import get_task
+def model_folder(model: str) -> str:
+    """The model to load for ``--model``: a ``grpo-train`` run directory means its latest checkpoint's model, a
+    checkpoint its ``model`` folder; anything else (an HF folder, a hub id, a name) is used as given."""
+    path = Path(model)
+    if (path / "model" / "config.json").is_file():
+        return str(path / "model")
+    ckpts = sorted(path.glob("checkpoint-*/model"), key=lambda p: int(p.parent.name.split("-")[1]))
+    return str(ckpts[-1]) if ckpts else model
 
-    return get_task("python" if bench.output == "python" else "function_call")
+
+def prompt_of(bench: Benchmark, source: str | None):
+    """How the entries are prompted: the :class:`~rollout_vllm.tasks.PromptSpec` a training run saved beside
+    ``source`` (its run directory, a checkpoint, a model folder), else the task's default prompt."""
+    from rollout_vllm.tasks import PromptSpec
+
+    fits = ("python", "coder") if bench.output == "python" else ("function_call",)
+    spec = PromptSpec.find(source) if source and Path(source).exists() else None
+    if spec is not None and spec.task not in fits:
+        raise ValueError(f"{source}: the run trained the {spec.task!r} task, {bench.name} needs {' or '.join(fits)}")
+    return spec or PromptSpec(fits[0])
 
 
 def generate(
@@ -32,18 +47,22 @@ def generate(
     max_tokens: int = 256,
     batch_size: int = 16,
     progress: bool = True,
+    prompt_from: str | None = None,
 ) -> dict[str, Any]:
-    """Greedy answers for ``records`` not yet in ``out/predictions.jsonl``; returns timing facts."""
+    """Greedy answers for ``records`` not yet in ``out/predictions.jsonl``; returns timing facts. The prompt is the
+    one saved by the run ``prompt_from`` names (default: ``model`` itself, when it is a run or checkpoint)."""
     from rollout_vllm.core import SamplingConfig
     from rollout_vllm.engine import RolloutEngine, make_backend
+    from rollout_vllm.tasks import get_task
 
     out.mkdir(parents=True, exist_ok=True)
     path = out / "predictions.jsonl"
     done = read_predictions(path) if path.exists() else {}
     todo = [r for r in records if r.id not in done]
     t_load = time.perf_counter()
-    engine = RolloutEngine(make_backend(model, backend))
-    task = task_of(bench)
+    spec = prompt_of(bench, prompt_from or model)
+    engine = RolloutEngine(make_backend(model_folder(model), backend))
+    task = get_task(spec.task)
     sampling = SamplingConfig(temperature=0.0, max_tokens=max_tokens, max_turns=4 if bench.output == "python" else 1)
     env = task.make_env(engine, sampling)
     t0 = time.perf_counter()
@@ -56,7 +75,7 @@ def generate(
     with open(path, "a", encoding="utf-8") as f:
         for i in range(0, len(todo), batch_size):
             chunk = todo[i : i + batch_size]
-            prompts = [task.prompt(r, engine.tokenizer, extra_system=bench.system_prompt(r)) for r in chunk]
+            prompts = [spec.render(r, engine.tokenizer, bench.system_prompt(r), task) for r in chunk]
             samples = engine.generate(prompts, 1, sampling, env=env)
             for r, s in zip(chunk, samples):
                 f.write(json.dumps({"id": r.id, "output": s.response}, ensure_ascii=False) + "\n")
@@ -67,6 +86,7 @@ def generate(
     if bar:
         bar.close()
     return {
+        "prompt": {"task": spec.task, "tool_format": spec.tool_format, "shots": len(spec.shots)},
         "generated": len(todo),
         "already_done": len(done),
         "load_seconds": t0 - t_load,

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import torch
 from rollout_vllm.core import SamplingConfig, common_prefix_len
 from rollout_vllm.engine import RolloutEngine
-from rollout_vllm.tasks import get_task
+from rollout_vllm.tasks import PromptSpec, get_task
 from toolcall_reward import RewardContext, score
 from toolcall_schema import Record, synthetic_math
 
@@ -80,7 +80,8 @@ class Trainer:
         self.probe_records = synthetic_math.probes() if cfg.data.probes else []
         if not self.train_records:
             raise ConfigError(f"data.source {cfg.data.source!r}: no training records")
-        self.shots = [(x, "".join(text for text, _ in self.task.solution(x))) for x in pool]
+        shots = [(x, "".join(text for text, _ in self.task.solution(x))) for x in pool]
+        self.prompt = PromptSpec(cfg.rollout.env, cfg.data.tool_format, shots)  # saved with the run and checkpoints
         self.curriculum = Curriculum(self.train_records, cfg.train.curriculum)
         self._load_model(model, tokenizer)
         self._setup_optimizer()
@@ -185,7 +186,7 @@ class Trainer:
     # ----- rollouts and rewards -----------------------------------------------------------------------------
     def prompt_ids(self, record: Record) -> list[int]:
         if record.id not in self._prompt_cache:
-            text = self.task.prompt(record, self.tokenizer, shots=self.shots, tool_format=self.cfg.data.tool_format)
+            text = self.prompt.render(record, self.tokenizer, task=self.task)
             self._prompt_cache[record.id] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         return self._prompt_cache[record.id]
 
@@ -430,6 +431,7 @@ class Trainer:
         if self.rank == 0:
             self._module().save_pretrained(path / "model")
             self.tokenizer.save_pretrained(path / "model")
+            self.prompt.save(path)
         state = {
             "step": self.step,
             "pass_rate": self.curriculum.pass_rate,
@@ -505,6 +507,8 @@ def fit(
         trainer.load(ckpt)
     report: dict[str, Any] = logger.load_report() if resume else {}
     report["backend"] = trainer.backend
+    if trainer.rank == 0:
+        trainer.prompt.save(out)
     if not resume:
         t0 = time.perf_counter()
         report["before"] = trainer.evaluate()

@@ -23,6 +23,7 @@ from typing import Any
 
 from toolcall_schema import parse_output
 from toolcall_schema.markers import CODE_OPEN, FENCE_CLOSE, OUTPUT_OPEN
+from toolcall_schema.parse import CALL_CLOSE
 
 from .sandbox import Sandbox
 
@@ -32,9 +33,10 @@ _CODE_RE = re.compile(re.escape(CODE_OPEN) + r"\n?(.*?)" + re.escape(FENCE_CLOSE
 
 
 class FunctionCallEnv:
-    """Single step: the completion is the answer."""
+    """Single step: the completion is the answer, and it ends where its ``<tool_call>`` list closes (a small model
+    would otherwise repeat the block until the token limit)."""
 
-    stop: list[str] = []
+    stop: list[str] = [CALL_CLOSE]
 
     def act(self, text: str) -> str | None:
         return None

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from toolcall_schema import Record, render_prompt, sft_target
@@ -92,6 +95,47 @@ def get_task(name: str, **options: Any) -> Task:
         raise ValueError(f"unknown task {name!r}; choose from {', '.join(sorted(TASKS))}")
     accepted = inspect.signature(TASKS[name]).parameters
     return TASKS[name](**{k: v for k, v in options.items() if k in accepted})
+
+
+PROMPT_FILE = "prompt.json"
+
+
+@dataclass
+class PromptSpec:
+    """How a run renders its prompts: the task, the tool format and the worked examples (each a record and the
+    answer text shown for it). The trainer renders every prompt through it and writes it to its run directory
+    (:data:`PROMPT_FILE`); ``bench-eval run`` reads it back, so a trained model is scored as it was trained."""
+
+    task: str = "function_call"
+    tool_format: str = "json"
+    shots: list[tuple[Record, str]] = field(default_factory=list)
+
+    def render(self, record: Record, tokenizer: Any, extra_system: str | None = None, task: Task | None = None) -> str:
+        task = task or get_task(self.task)
+        return task.prompt(record, tokenizer, shots=self.shots, tool_format=self.tool_format, extra_system=extra_system)
+
+    def to_dict(self) -> dict[str, Any]:
+        shots = [{"record": r.to_dict(), "answer": a} for r, a in self.shots]
+        return {"task": self.task, "tool_format": self.tool_format, "shots": shots}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PromptSpec:
+        shots = [(Record.from_dict(x["record"]), x["answer"]) for x in d.get("shots", [])]
+        return cls(d.get("task", "function_call"), d.get("tool_format", "json"), shots)
+
+    def save(self, folder: str | Path) -> Path:
+        path = Path(folder) / PROMPT_FILE
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def find(cls, path: str | Path) -> PromptSpec | None:
+        """The spec saved in ``path`` (a run directory, a checkpoint or its model folder) or the folders above it."""
+        here = Path(path).resolve()
+        for folder in [here, *here.parents][:3]:
+            if (folder / PROMPT_FILE).is_file():
+                return cls.from_dict(json.loads((folder / PROMPT_FILE).read_text(encoding="utf-8")))
+        return None
 
 
 def _system(base: str, extra: str | None) -> str:
