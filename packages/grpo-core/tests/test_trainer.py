@@ -405,3 +405,17 @@ def test_a_checkpoint_carries_the_prompt_it_was_trained_on(tmp_path, tiny, token
     for r in trainer.eval_records + trainer.train_records[:3]:
         assert tokenizer(spec.render(r, tokenizer), add_special_tokens=False)["input_ids"] == trainer.prompt_ids(r)
     assert spec.shots[0][1] in spec.render(trainer.eval_records[0], tokenizer)
+
+
+def test_dynamic_sampling_rolls_out_more_prompts_and_trains_on_at_most_prompts_per_step(tmp_path, tiny, tokenizer):
+    from grpo_core.trainer import Trainer
+
+    trainer = Trainer(tiny_config(tmp_path, **{"train.oversample": 3}), model=tiny, tokenizer=tokenizer)
+    records = trainer.sample_records(3.0)
+    assert len(records) == 6 and len({r.id for r in records}) == 6
+    batch = trainer.collect(records)
+    assert batch.metrics["groups_informative"] > 2  # odd/even lengths: most groups of a random model are mixed
+    assert len(batch.groups) == batch.metrics["groups_kept"] == 2
+    assert [g.index for g in batch.groups] == sorted(g.index for g in batch.groups)  # the first informative ones
+    assert all(max(g.rewards) > min(g.rewards) for g in batch.groups)
+    assert len(trainer.sample_records(1.0)) == 2  # SFT steps and oversample=1 sample prompts_per_step

@@ -135,6 +135,13 @@ class AlgoConfig:
 class TrainConfig:
     steps: int = field(default=20, metadata={"help": "rollout + update steps"})
     prompts_per_step: int = field(default=4, metadata={"help": "groups per step"})
+    oversample: float = field(
+        default=1.0,
+        metadata={
+            "help": "DAPO dynamic sampling: roll out oversample x prompts_per_step prompts in one batch and train on "
+            "at most prompts_per_step of the informative groups (1 = off)"
+        },
+    )
     eval_every: int = field(default=0, metadata={"help": "evaluate every k steps (0 = only before and after)"})
     save_every: int = field(default=10, metadata={"help": "checkpoint every k steps (0 = only at the end)"})
     output_dir: str = field(default="runs/quickstart", metadata={"help": "run directory"})
@@ -210,6 +217,7 @@ class Config:
             ("model.dtype", self.model.dtype in ("float32", "bfloat16"), "float32 or bfloat16"),
             ("train.steps", self.train.steps >= 0, ">= 0"),
             ("train.prompts_per_step", self.train.prompts_per_step >= 1, ">= 1"),
+            ("train.oversample", self.train.oversample >= 1.0, ">= 1 (1 = no dynamic sampling)"),
             (
                 "train.deepspeed",
                 self.train.deepspeed in ("", "0", "1", "2", "3") or Path(self.train.deepspeed).is_file(),

@@ -248,7 +248,7 @@ class Trainer:
 
     def train_step(self, phase: Phase | None = None) -> dict[str, Any]:
         phase = phase or self.phase()
-        records = self.sample_records()
+        records = self.sample_records(self.cfg.train.oversample if phase == "grpo" else 1.0)
         t0 = time.perf_counter()
         batch = self.collect(records) if phase == "grpo" else self.sft_batch(records)
         t1 = time.perf_counter()
@@ -259,10 +259,11 @@ class Trainer:
         metrics["samples"] = batch.samples[: self.cfg.train.samples_to_log]
         return metrics
 
-    def sample_records(self) -> list[Record]:
-        """This step's prompts for this rank (uniform, or by pass rate with ``train.curriculum``)."""
+    def sample_records(self, oversample: float = 1.0) -> list[Record]:
+        """This step's prompts for this rank (uniform, or by pass rate with ``train.curriculum``); ``oversample``
+        times more for dynamic sampling."""
         rng = random.Random(self.cfg.train.seed * 1_000_003 + self.step)
-        records = self.curriculum.sample(self.cfg.train.prompts_per_step * self.world, rng)
+        records = self.curriculum.sample(math.ceil(self.cfg.train.prompts_per_step * oversample) * self.world, rng)
         return records[self.rank :: self.world]
 
     def collect(self, records: list[Record]) -> Batch:
@@ -276,6 +277,8 @@ class Trainer:
         for i, r in enumerate(records):
             self.curriculum.update(r.id, [x.correct for x in results[i * n : (i + 1) * n]])
         keep = informative_groups(rewards) if algo.drop_uniform else torch.ones(len(records), dtype=torch.bool)
+        informative = int(keep.sum())
+        keep &= keep.cumsum(0) <= cfg.train.prompts_per_step  # dynamic sampling: the first prompts_per_step of them
         advantages = ADVANTAGES[algo.advantage](rewards, scale=algo.scale)
         groups = []
         for i, r in enumerate(records):
@@ -293,6 +296,7 @@ class Trainer:
             "reward_mean": rewards.mean().item(),
             "accuracy": sum(x.correct for x in results) / len(results),
             "groups_kept": len(groups),
+            "groups_informative": informative,
             "completion_len": sum(len(s.completion_ids) for s in samples) / max(1, len(samples)),
         }
         logged = [{"id": records[k // n].id, "completion": s.response} for k, s in enumerate(samples)]
