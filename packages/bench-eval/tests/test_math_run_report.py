@@ -138,4 +138,4 @@ def test_run_scores_a_training_run_with_the_prompt_it_trained_on(tmp_path):
             "-o", str(tmp_path / "out")]  # fmt: skip
     assert main(args) == 0
     result = json.loads((tmp_path / "out" / "results.json").read_text())
-    assert result["prompt"] == {"task": "function_call", "tool_format": "compact", "shots": 1}
+    assert result["prompt"] == {"task": "function_call", "tool_format": "compact", "think": True, "shots": 1}

@@ -419,3 +419,22 @@ def test_dynamic_sampling_rolls_out_more_prompts_and_trains_on_at_most_prompts_p
     assert [g.index for g in batch.groups] == sorted(g.index for g in batch.groups)  # the first informative ones
     assert all(max(g.rewards) > min(g.rewards) for g in batch.groups)
     assert len(trainer.sample_records(1.0)) == 2  # SFT steps and oversample=1 sample prompts_per_step
+
+
+def test_no_thought_ablation_needs_a_reward_that_does_not_require_one():
+    with pytest.raises(ConfigError, match=r"reward\.require_think"):
+        load("quickstart", ["rollout.think=false"])
+    assert load("quickstart", ["rollout.think=false", "reward.require_think=false"]).rollout.think is False
+
+
+def test_warm_start_steps_use_sft_lr_and_grpo_steps_lr(tmp_path, tiny, tokenizer):
+    from grpo_core.trainer import Trainer
+
+    over = {"algo.sft_warmup_steps": 1, "algo.sft_lr": 3e-3, "algo.lr": 1e-4}
+    trainer = Trainer(tiny_config(tmp_path, **over), model=tiny, tokenizer=tokenizer)
+    first = {k: v.detach().clone() for k, v in tiny.named_parameters()}
+    assert trainer.train_step()["lr"] == 3e-3
+    moved = max((v - first[k]).abs().max().item() for k, v in tiny.named_parameters())
+    assert 0.5 * 3e-3 < moved < 2 * 3e-3  # Adam's first step moves each weight by about the learning rate
+    assert trainer.train_step()["lr"] == 1e-4
+    assert [g["lr"] for g in trainer.optimizer.param_groups] == [1e-4]

@@ -78,3 +78,20 @@ def test_the_coder_is_asked_with_the_coder_prompt_in_one_batch_and_its_code_runs
     (batch,) = backend.batches  # both requests in one generation call
     assert CODER_PROMPT.format(request="multiply 12 by 35") in batch[1]
     assert all("<request>" not in p for p in batch)  # not the policy's own (coder-env) system prompt
+
+
+def test_function_call_without_thought_prompts_and_answers_with_the_call_alone(tokenizer):
+    """The no-reasoning ablation: no <think> asked for or shown; its gold answer scores 1 once the reward stops
+    requiring a thought, and 0 (format) while it does."""
+    from rollout_vllm.tasks import PromptSpec
+    from toolcall_reward import RewardConfig, score
+
+    plain, direct = get_task("function_call"), get_task("function_call", think=False)
+    ((answer, trained),) = direct.solution(CALL)
+    assert trained and answer.startswith("<tool_call>") and "<think>" not in answer
+    shot = PromptSpec("function_call", shots=[(CALL, answer)], think=False)
+    prompt = shot.render(CALL, tokenizer)
+    assert "<think>" not in prompt and "<think>" in plain.prompt(CALL, tokenizer)
+    assert score(answer, CALL, RewardConfig(reward="binary", require_think=False)).correct
+    assert not score(answer, CALL, RewardConfig(reward="binary")).correct
+    assert PromptSpec.from_dict(shot.to_dict()) == shot

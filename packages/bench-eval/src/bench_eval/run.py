@@ -53,7 +53,6 @@ def generate(
     one saved by the run ``prompt_from`` names (default: ``model`` itself, when it is a run or checkpoint)."""
     from rollout_vllm.core import SamplingConfig
     from rollout_vllm.engine import RolloutEngine, make_backend
-    from rollout_vllm.tasks import get_task
 
     out.mkdir(parents=True, exist_ok=True)
     path = out / "predictions.jsonl"
@@ -62,7 +61,7 @@ def generate(
     t_load = time.perf_counter()
     spec = prompt_of(bench, prompt_from or model)
     engine = RolloutEngine(make_backend(model_folder(model), backend))
-    task = get_task(spec.task)
+    task = spec.make_task()
     sampling = SamplingConfig(temperature=0.0, max_tokens=max_tokens, max_turns=4 if bench.output == "python" else 1)
     env = task.make_env(engine, sampling)
     t0 = time.perf_counter()
@@ -86,7 +85,7 @@ def generate(
     if bar:
         bar.close()
     return {
-        "prompt": {"task": spec.task, "tool_format": spec.tool_format, "shots": len(spec.shots)},
+        "prompt": {"task": spec.task, "tool_format": spec.tool_format, "think": spec.think, "shots": len(spec.shots)},
         "generated": len(todo),
         "already_done": len(done),
         "load_seconds": t0 - t_load,

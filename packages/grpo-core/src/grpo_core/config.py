@@ -81,6 +81,13 @@ class RolloutSection:
         default="function_call", metadata={"help": "the task (rollout_vllm.tasks): function_call, python, coder, tools"}
     )
     tools: str = field(default="", metadata={"help": "tools task: MODULE:DICT naming a dict of callables"})
+    think: bool = field(
+        default=True,
+        metadata={
+            "help": "function_call task: reason inside <think> before the call (Tool-N1); false = the call alone "
+            "(the no-reasoning ablation, with reward.require_think=false)"
+        },
+    )
     coder_model: str = field(
         default="same",
         metadata={
@@ -97,6 +104,9 @@ class AlgoConfig:
         default=0, metadata={"help": "grpo mode: the first k of train.steps fit the gold answers (SFT warm start)"}
     )
     lr: float = field(default=1e-6, metadata={"help": "learning rate (Tool-N1: 1e-6)"})
+    sft_lr: float = field(
+        default=0.0, metadata={"help": "learning rate of the SFT steps (the warm start, or an SFT run); 0 = algo.lr"}
+    )
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay"})
     max_grad_norm: float = field(default=1.0, metadata={"help": "gradient clipping (0 = off)"})
     beta: float = field(default=1e-3, metadata={"help": "KL coefficient (0 skips the reference model)"})
@@ -202,6 +212,11 @@ class Config:
             ("rollout.backend", self.rollout.backend in ("auto", "hf", "vllm"), "auto, hf or vllm"),
             ("rollout.env", self.rollout.env in TASKS, f"one of {sorted(TASKS)}"),
             (
+                "reward.require_think",
+                self.rollout.think or not self.reward.require_think,
+                "false when rollout.think is false (no answer would have a thought to require)",
+            ),
+            (
                 "train.eval_reward",
                 not self.train.eval_reward or self.train.eval_reward in REWARDS,
                 f"'' or one of {sorted(REWARDS)}",
@@ -212,6 +227,7 @@ class Config:
             ("algo.advantage", self.algo.advantage in ADVANTAGES, f"one of {sorted(ADVANTAGES)}"),
             ("algo.scale", self.algo.scale in ("group", "batch", "none"), "group, batch or none"),
             ("algo.lr", self.algo.lr > 0, "> 0"),
+            ("algo.sft_lr", self.algo.sft_lr >= 0, ">= 0 (0 = algo.lr)"),
             ("data.tool_format", self.data.tool_format in ("json", "compact"), "json or compact"),
             ("data.mask_rate", 0.0 <= self.data.mask_rate <= 1.0, "a fraction in [0, 1]"),
             ("model.dtype", self.model.dtype in ("float32", "bfloat16"), "float32 or bfloat16"),

@@ -71,8 +71,17 @@ class RunLogger:
         rows = [json.loads(line) for line in (self.out / "metrics.jsonl").read_text().splitlines()]
         fig, ax = plt.subplots(figsize=(6, 3.5))
         steps = [r["step"] for r in rows if "reward_mean" in r]
-        ax.plot(steps, [r["reward_mean"] for r in rows if "reward_mean" in r], label="train reward (mean)")
-        ax.plot(steps, [r["accuracy"] for r in rows if "reward_mean" in r], ":", label="train samples correct")
+        reward = [r["reward_mean"] for r in rows if "reward_mean" in r]
+        ax.plot(steps, reward, color="C0", alpha=0.35, label="train reward (mean)")
+        window = 5  # a few prompts per step make one step's mean noisy: the trend is the running mean
+        running = [
+            sum(reward[max(0, i - window + 1) : i + 1]) / len(reward[max(0, i - window + 1) : i + 1])
+            for i in range(len(reward))
+        ]
+        ax.plot(steps, running, color="C0", linewidth=2, label=f"train reward ({window}-step running mean)")
+        ax.plot(
+            steps, [r["accuracy"] for r in rows if "reward_mean" in r], ":", color="C1", label="train samples correct"
+        )
         ev = [r for r in rows if "eval_accuracy" in r]
         if ev:
             acc = [r["eval_accuracy"] for r in ev]
@@ -83,11 +92,17 @@ class RunLogger:
                     [r["eval_accuracy_high"] - a for a, r in zip(acc, ev)],
                 ]
             ax.errorbar(
-                [r["step"] for r in ev], acc, yerr=err, fmt="o--", capsize=3, label="held-out accuracy (95% CI)"
+                [r["step"] for r in ev],
+                acc,
+                yerr=err,
+                fmt="o--",
+                color="C2",
+                capsize=3,
+                label="held-out accuracy (95% CI)",
             )
         ax.set_xlabel("step")
         ax.set_ylabel("reward / accuracy")
-        ax.legend()
+        ax.legend(fontsize="small")
         fig.tight_layout()
         fig.savefig(self.out / "reward_curve.png", dpi=120)
         plt.close(fig)

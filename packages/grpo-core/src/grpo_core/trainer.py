@@ -75,13 +75,17 @@ class Trainer:
         random.seed(cfg.train.seed)
         self.rank, self.world = _dist()
         self.out = Path(cfg.train.output_dir)
-        self.task = get_task(cfg.rollout.env, tools=cfg.rollout.tools, coder_model=cfg.rollout.coder_model)
+        self.task = get_task(
+            cfg.rollout.env, tools=cfg.rollout.tools, coder_model=cfg.rollout.coder_model, think=cfg.rollout.think
+        )
         self.train_records, self.eval_records, pool = load_records(cfg.data)
         self.probe_records = synthetic_math.probes() if cfg.data.probes else []
         if not self.train_records:
             raise ConfigError(f"data.source {cfg.data.source!r}: no training records")
         shots = [(x, "".join(text for text, _ in self.task.solution(x))) for x in pool]
-        self.prompt = PromptSpec(cfg.rollout.env, cfg.data.tool_format, shots)  # saved with the run and checkpoints
+        self.prompt = PromptSpec(
+            cfg.rollout.env, cfg.data.tool_format, shots, cfg.rollout.think
+        )  # saved with the run and checkpoints
         self.curriculum = Curriculum(self.train_records, cfg.train.curriculum)
         self._load_model(model, tokenizer)
         self._setup_optimizer()
@@ -249,12 +253,15 @@ class Trainer:
     def train_step(self, phase: Phase | None = None) -> dict[str, Any]:
         phase = phase or self.phase()
         records = self.sample_records(self.cfg.train.oversample if phase == "grpo" else 1.0)
+        lr = self.cfg.algo.sft_lr if phase == "sft" and self.cfg.algo.sft_lr else self.cfg.algo.lr
+        for group in (self.ds.optimizer if self.ds is not None else self.optimizer).param_groups:
+            group["lr"] = lr
         t0 = time.perf_counter()
         batch = self.collect(records) if phase == "grpo" else self.sft_batch(records)
         t1 = time.perf_counter()
         stats = self.update(batch) if batch.groups or self.ds is not None else {}
         self.step += 1
-        metrics = {"step": self.step, "mode": phase, "time_generate": t1 - t0, **batch.metrics, **stats}
+        metrics = {"step": self.step, "mode": phase, "lr": lr, "time_generate": t1 - t0, **batch.metrics, **stats}
         metrics["time_update"] = time.perf_counter() - t1
         metrics["samples"] = batch.samples[: self.cfg.train.samples_to_log]
         return metrics

@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 
 from toolcall_schema import Record, render_prompt, sft_target
 from toolcall_schema.markers import CODE_OPEN, FENCE_CLOSE, OUTPUT_OPEN
-from toolcall_schema.prompt import TOOL_N1_SYSTEM_PROMPT
+from toolcall_schema.parse import format_tool_call
+from toolcall_schema.prompt import DIRECT_SYSTEM_PROMPT, TOOL_N1_SYSTEM_PROMPT
 
 from .core import Sample, SamplingConfig
 from .envs import (
@@ -109,19 +110,23 @@ class PromptSpec:
     task: str = "function_call"
     tool_format: str = "json"
     shots: list[tuple[Record, str]] = field(default_factory=list)
+    think: bool = True  # the function_call task's thought (False: the no-reasoning ablation)
+
+    def make_task(self, **options: Any) -> Task:
+        return get_task(self.task, think=self.think, **options)
 
     def render(self, record: Record, tokenizer: Any, extra_system: str | None = None, task: Task | None = None) -> str:
-        task = task or get_task(self.task)
+        task = task or self.make_task()
         return task.prompt(record, tokenizer, shots=self.shots, tool_format=self.tool_format, extra_system=extra_system)
 
     def to_dict(self) -> dict[str, Any]:
         shots = [{"record": r.to_dict(), "answer": a} for r, a in self.shots]
-        return {"task": self.task, "tool_format": self.tool_format, "shots": shots}
+        return {"task": self.task, "tool_format": self.tool_format, "think": self.think, "shots": shots}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PromptSpec:
         shots = [(Record.from_dict(x["record"]), x["answer"]) for x in d.get("shots", [])]
-        return cls(d.get("task", "function_call"), d.get("tool_format", "json"), shots)
+        return cls(d.get("task", "function_call"), d.get("tool_format", "json"), shots, d.get("think", True))
 
     def save(self, folder: str | Path) -> Path:
         path = Path(folder) / PROMPT_FILE
@@ -144,18 +149,25 @@ def _system(base: str, extra: str | None) -> str:
 
 @register_task("function_call")
 class FunctionCallTask(Task):
-    """Tool-N1: one completion with ``<think>`` and a ``<tool_call>`` list; nothing runs."""
+    """Tool-N1: one completion with ``<think>`` and a ``<tool_call>`` list; nothing runs. ``think=False`` is the
+    no-reasoning ablation: the prompt asks for the call alone and the gold answers have no thought (score it with
+    ``require_think=False``)."""
 
     eval_reward = "binary"
 
+    def __init__(self, think: bool = True) -> None:
+        self.think = think
+
     def prompt(self, record, tokenizer, *, shots=(), tool_format="json", extra_system=None) -> str:
-        system = _system(TOOL_N1_SYSTEM_PROMPT, extra_system)
+        system = _system(TOOL_N1_SYSTEM_PROMPT if self.think else DIRECT_SYSTEM_PROMPT, extra_system)
         return render_prompt(record, tokenizer, system_prompt=system, shots=shots, tool_format=tool_format)
 
     def make_env(self, engine, sampling) -> FunctionCallEnv:
         return FunctionCallEnv()
 
     def solution(self, record, reasoning=True) -> list[tuple[str, bool]]:
+        if not self.think:
+            return [(format_tool_call(record.answer) if record.answer else "No tool call is needed.", True)]
         names = ", ".join(sorted({c.name for c in record.answer})) or "none of the tools"
         return [(sft_target(record, think=f"The request needs {names}." if reasoning else ""), True)]
 

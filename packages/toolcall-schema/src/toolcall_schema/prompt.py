@@ -23,6 +23,15 @@ TOOL_N1_SYSTEM_PROMPT = (
     "the request, or required information is missing, call nothing: after </think>, reply in plain text."
 )
 
+# The no-reasoning ablation (Tool-N1 trains with and without the thought): the same contract, minus the <think>.
+DIRECT_SYSTEM_PROMPT = (
+    "You are a helpful assistant that can call tools. Answer the user's latest request.\n"
+    "If tools should be called, write every call inside one <tool_call> </tool_call> block as a JSON list, for "
+    'example:\n<tool_call>\n[{"name": "tool_name", "arguments": {"argument": "value"}}]\n</tool_call>\n'
+    "Use only the listed tools and their parameter names, with values taken from the request. If no tool fits "
+    "the request, or required information is missing, call nothing: reply in plain text."
+)
+
 ToolsPlacement = Literal["auto", "template", "system"]
 ToolFormat = Literal["json", "compact"]
 

@@ -1,0 +1,130 @@
+"""Tool-N1's table in miniature, on this machine: at an equal update budget (the quickstart's ``train.steps``),
+SFT only vs GRPO only vs SFT → GRPO, binary vs fine-grained reward, with vs without the ``<think>`` format.
+
+Each variant is one ``grpo-train`` run of the quickstart recipe with a few overrides, scored on its own held-out
+synthetic set (its ``report.json``) and on five BFCL categories by ``bench-eval run`` with the prompt it trained
+on; the base model is scored on BFCL with the default variant's prompt. A run that finished is not run again.
+
+    python benchmarks/ablation.py --seeds 0 1       # or: uvx nox -s ablation -- --seeds 0 1
+
+Writes ``benchmarks/results/ablation/{ablation.json, ablation.md, ablation.png}`` (runs in the same folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+VARIANTS: dict[str, list[str]] = {
+    "SFT -> GRPO (fine reward, think)": [],
+    "SFT only": ["algo.mode=sft"],
+    "GRPO only": ["algo.sft_warmup_steps=0"],
+    "SFT -> GRPO, binary reward": ["reward.reward=binary"],
+    "SFT -> GRPO, no think": ["rollout.think=false", "reward.require_think=false"],
+}
+BFCL = "bfcl:simple_python,multiple,parallel,live_simple,irrelevance"
+AST = ("simple_python", "multiple", "parallel", "live_simple")
+
+
+def slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-").replace("--", "-")
+
+
+def run(cmd: list[str], log: Path) -> None:
+    with log.open("w") as f:
+        subprocess.run(cmd, check=True, stdout=f, stderr=subprocess.STDOUT)
+
+
+def bfcl(model: str, out: Path, limit: int, backend: str, prompt_from: Path | None = None) -> dict[str, float]:
+    """AST accuracy per category, their mean, and irrelevance, for ``model`` scored with its run's prompt."""
+    if not (out / "results.json").exists():
+        cmd = [shutil.which("bench-eval") or "bench-eval", "run", "--model", model, "--benchmark", BFCL]
+        cmd += ["--limit", str(limit), "--max-tokens", "128", "--backend", backend, "-o", str(out)]
+        run(cmd + (["--prompt-from", str(prompt_from)] if prompt_from else []), out.with_suffix(".log"))
+    cats = json.loads((out / "results.json").read_text())["categories"]
+    result = {c: cats[c]["accuracy"] for c in cats}
+    result["ast_mean"] = sum(result[c] for c in AST) / len(AST)
+    return result
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0])
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), help="names from VARIANTS")
+    p.add_argument("--bfcl-limit", type=int, default=50, help="entries per BFCL category")
+    p.add_argument("--out", default="benchmarks/results/ablation")
+    p.add_argument("overrides", nargs="*", help="section.key=value applied to every variant")
+    a = p.parse_args()
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    backend = "vllm" if importlib.util.find_spec("vllm") else "hf"
+    rows = []
+    for seed in a.seeds:
+        for name in a.variants:
+            run_dir = out / f"{slug(name)}-s{seed}"
+            t0 = time.perf_counter()
+            if not (run_dir / "report.json").exists() or "after" not in json.loads(
+                (run_dir / "report.json").read_text()
+            ):
+                cmd = [shutil.which("grpo-train") or "grpo-train", "quickstart", *VARIANTS[name], *a.overrides]
+                cmd += [f"train.seed={seed}", f"train.output_dir={run_dir}", "--no-progress"]
+                run(cmd, out / f"{run_dir.name}.log")
+            wall = time.perf_counter() - t0
+            report = json.loads((run_dir / "report.json").read_text())
+            scores = bfcl(str(run_dir), out / f"bfcl-{run_dir.name}", a.bfcl_limit, backend)
+            rows.append({"variant": name, "seed": seed, "wall_seconds": wall, "bfcl": scores, **report})
+        default_run = out / f"{slug(next(iter(VARIANTS)))}-s{seed}"
+        base = bfcl("smollm2-135m-instruct", out / f"bfcl-base-s{seed}", a.bfcl_limit, backend, default_run)
+        rows.append({"variant": "base model", "seed": seed, "bfcl": base, "after": rows[-1]["before"]})
+    (out / "ablation.json").write_text(json.dumps(rows, indent=1) + "\n")
+    write_table(rows, out)
+
+
+def pct(x: dict | None) -> str:
+    if not x:
+        return "–"
+    return f"{100 * x['accuracy']:.1f}% [{100 * x['accuracy_low']:.1f}, {100 * x['accuracy_high']:.1f}]"
+
+
+def write_table(rows: list[dict], out: Path) -> None:
+    lines = [
+        "| variant | seed | held-out: after warm start | held-out: after | BFCL AST mean | irrelevance |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        b = r["bfcl"]
+        lines.append(
+            f"| {r['variant']} | {r['seed']} | {pct(r.get('after_warmup'))} | {pct(r.get('after'))} "
+            f"| {100 * b['ast_mean']:.1f}% | {100 * b['irrelevance']:.1f}% |"
+        )
+    (out / "ablation.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(r["variant"] for r in rows))
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    width = 0.38
+    for k, (label, get) in enumerate(
+        [("held-out accuracy", lambda r: r["after"]["accuracy"]), ("BFCL AST mean", lambda r: r["bfcl"]["ast_mean"])]
+    ):
+        means = [sum(get(r) for r in rows if r["variant"] == n) / sum(r["variant"] == n for r in rows) for n in names]
+        ax.bar([i + (k - 0.5) * width for i in range(len(names))], means, width, label=label)
+    ax.set_xticks(range(len(names)), [n.replace(", ", ",\n").replace(" (", "\n(") for n in names], fontsize=7)
+    ax.set_ylabel("accuracy (mean over seeds)")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(out / "ablation.png", dpi=120)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    main()
