@@ -83,9 +83,8 @@ class Trainer:
         if not self.train_records:
             raise ConfigError(f"data.source {cfg.data.source!r}: no training records")
         shots = [(x, "".join(text for text, _ in self.task.solution(x))) for x in pool]
-        self.prompt = PromptSpec(
-            cfg.rollout.env, cfg.data.tool_format, shots, cfg.rollout.think
-        )  # saved with the run and checkpoints
+        # How every prompt is rendered; saved with the run and each checkpoint for bench-eval.
+        self.prompt = PromptSpec(cfg.rollout.env, cfg.data.tool_format, shots, cfg.rollout.think)
         self.curriculum = Curriculum(self.train_records, cfg.train.curriculum)
         self._load_model(model, tokenizer)
         self._setup_optimizer()
@@ -253,9 +252,7 @@ class Trainer:
     def train_step(self, phase: Phase | None = None) -> dict[str, Any]:
         phase = phase or self.phase()
         records = self.sample_records(self.cfg.train.oversample if phase == "grpo" else 1.0)
-        lr = self.cfg.algo.sft_lr if phase == "sft" and self.cfg.algo.sft_lr else self.cfg.algo.lr
-        for group in (self.ds.optimizer if self.ds is not None else self.optimizer).param_groups:
-            group["lr"] = lr
+        lr = self._set_lr(phase)
         t0 = time.perf_counter()
         batch = self.collect(records) if phase == "grpo" else self.sft_batch(records)
         t1 = time.perf_counter()
@@ -265,6 +262,13 @@ class Trainer:
         metrics["time_update"] = time.perf_counter() - t1
         metrics["samples"] = batch.samples[: self.cfg.train.samples_to_log]
         return metrics
+
+    def _set_lr(self, phase: Phase) -> float:
+        """``algo.sft_lr`` for SFT steps (when set), else ``algo.lr``."""
+        lr = self.cfg.algo.sft_lr if phase == "sft" and self.cfg.algo.sft_lr else self.cfg.algo.lr
+        for group in (self.ds.optimizer if self.ds is not None else self.optimizer).param_groups:
+            group["lr"] = lr
+        return lr
 
     def sample_records(self, oversample: float = 1.0) -> list[Record]:
         """This step's prompts for this rank (uniform, or by pass rate with ``train.curriculum``); ``oversample``
