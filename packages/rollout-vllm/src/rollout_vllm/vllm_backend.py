@@ -34,8 +34,6 @@ class VLLMBackend:
 
         from .models import resolve_model
 
-        # A tied LM head has no weight of its own in a sync; it is refreshed below, not "failed to load".
-        logging.getLogger("vllm.model_executor.model_loader.reload.layerwise").setLevel(logging.ERROR)
         path = resolve_model(model)
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.llm = LLM(
@@ -47,6 +45,9 @@ class VLLMBackend:
             logprobs_mode="processed_logprobs",
             **llm_kwargs,
         )
+        # A tied LM head has no weight of its own in a sync (it is refreshed below), so vLLM's "failed to load"
+        # warning on every sync is noise. Set after the engine starts: its logging set-up resets vLLM's loggers.
+        logging.getLogger("vllm.model_executor.model_loader.reload.layerwise").setLevel(logging.ERROR)
 
     def generate_step(
         self, prompts: list[list[int]], sampling: SamplingConfig, stop: list[str], max_new: list[int]
