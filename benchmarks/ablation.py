@@ -7,7 +7,7 @@ on; the base model is scored on BFCL with the default variant's prompt. A run th
 
     python benchmarks/ablation.py --seeds 0 1       # or: uvx nox -s ablation -- --seeds 0 1
 
-Writes ``benchmarks/results/ablation/{ablation.json, ablation.md, ablation.png}`` (runs in the same folder).
+Runs go to ``runs/ablation/``; the table goes to ``benchmarks/results/ablation.{json,md,png}``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import shutil
+import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -32,7 +33,7 @@ AST = ("simple_python", "multiple", "parallel", "live_simple")
 
 
 def slug(name: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-").replace("--", "-")
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def run(cmd: list[str], log: Path) -> None:
@@ -43,7 +44,7 @@ def run(cmd: list[str], log: Path) -> None:
 def bfcl(model: str, out: Path, limit: int, backend: str, prompt_from: Path | None = None) -> dict[str, float]:
     """AST accuracy per category, their mean, and irrelevance, for ``model`` scored with its run's prompt."""
     if not (out / "results.json").exists():
-        cmd = [shutil.which("bench-eval") or "bench-eval", "run", "--model", model, "--benchmark", BFCL]
+        cmd = [sys.executable, "-m", "bench_eval.cli", "run", "--model", model, "--benchmark", BFCL]
         cmd += ["--limit", str(limit), "--max-tokens", "128", "--backend", backend, "-o", str(out)]
         run(cmd + (["--prompt-from", str(prompt_from)] if prompt_from else []), out.with_suffix(".log"))
     cats = json.loads((out / "results.json").read_text())["categories"]
@@ -57,7 +58,8 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), help="names from VARIANTS")
     p.add_argument("--bfcl-limit", type=int, default=50, help="entries per BFCL category")
-    p.add_argument("--out", default="benchmarks/results/ablation")
+    p.add_argument("--out", default="runs/ablation", help="run directories and their BFCL scores")
+    p.add_argument("--results", default="benchmarks/results", help="where ablation.{json,md,png} go")
     p.add_argument("overrides", nargs="*", help="section.key=value applied to every variant")
     a = p.parse_args()
     out = Path(a.out)
@@ -71,18 +73,22 @@ def main() -> None:
             if not (run_dir / "report.json").exists() or "after" not in json.loads(
                 (run_dir / "report.json").read_text()
             ):
-                cmd = [shutil.which("grpo-train") or "grpo-train", "quickstart", *VARIANTS[name], *a.overrides]
+                cmd = [sys.executable, "-m", "grpo_core.cli", "quickstart", *VARIANTS[name], *a.overrides]
                 cmd += [f"train.seed={seed}", f"train.output_dir={run_dir}", "--no-progress"]
                 run(cmd, out / f"{run_dir.name}.log")
             wall = time.perf_counter() - t0
             report = json.loads((run_dir / "report.json").read_text())
             scores = bfcl(str(run_dir), out / f"bfcl-{run_dir.name}", a.bfcl_limit, backend)
             rows.append({"variant": name, "seed": seed, "wall_seconds": wall, "bfcl": scores, **report})
-        default_run = out / f"{slug(next(iter(VARIANTS)))}-s{seed}"
-        base = bfcl("smollm2-135m-instruct", out / f"bfcl-base-s{seed}", a.bfcl_limit, backend, default_run)
+        # The base model gets the default variant's prompt (else the first run's): the before column of the table.
+        runs = [out / f"{slug(name)}-s{seed}" for name in [next(iter(VARIANTS)), *a.variants]]
+        prompt_run = next(r for r in runs if r.exists())
+        base = bfcl("smollm2-135m-instruct", out / f"bfcl-base-s{seed}", a.bfcl_limit, backend, prompt_run)
         rows.append({"variant": "base model", "seed": seed, "bfcl": base, "after": rows[-1]["before"]})
-    (out / "ablation.json").write_text(json.dumps(rows, indent=1) + "\n")
-    write_table(rows, out)
+    results = Path(a.results)
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "ablation.json").write_text(json.dumps(rows, indent=1) + "\n")
+    write_table(rows, results)
 
 
 def pct(x: dict | None) -> str:
