@@ -6,6 +6,7 @@ module is replaced by a stub before the checker is imported (its only use there 
 from __future__ import annotations
 
 import copy
+import itertools
 import sys
 import types
 from functools import cache
@@ -88,3 +89,33 @@ def disagreements(records: list[Record], predictions: dict[str, str]) -> list[di
         if ours != theirs:
             out.append({"id": r.id, "ours": ours, "official": theirs, "output": predictions[r.id][:500]})
     return out
+
+
+_RUNS = itertools.count()
+
+
+def official_multi_turn_valid(record: Record, steps: list[list[list[Any]]]) -> bool:
+    """BFCL's own ``multi_turn_checker`` verdict on the decoded calls ``steps`` (turns → steps → calls, each a
+    :class:`~toolcall_schema.multi_turn.Call`, a ``ToolCall`` or a call string) of a ``bfcl_multi_turn`` record,
+    as its runner decides: a trajectory with fewer turns than the ground truth fails. Each call gets a fresh model
+    name, so BFCL's executor (which caches instances in module globals by that name) never reuses state; its
+    instances are dropped afterwards."""
+    from bfcl_eval.eval_checker.multi_turn_eval import multi_turn_utils
+    from bfcl_eval.eval_checker.multi_turn_eval.multi_turn_checker import multi_turn_checker
+    from toolcall_schema.converters.bfcl_multi_turn import to_bfcl_multi_turn
+    from toolcall_schema.multi_turn import as_call
+
+    entry, answer = to_bfcl_multi_turn(record)
+    truth = answer["ground_truth"]
+    if len(steps) != len(truth):
+        return False
+    decoded = [[[as_call(c).source() for c in step] for step in turn if step] for turn in steps]
+    name = f"toolcallrl{next(_RUNS)}"
+    try:
+        result = multi_turn_checker(decoded, truth, copy.deepcopy(entry), record.meta["category"], name)
+    except Exception:  # noqa: BLE001 - the official checker raising on an output is a fail
+        return False
+    finally:
+        for key in [k for k in vars(multi_turn_utils) if k.startswith(name + "_")]:
+            delattr(multi_turn_utils, key)
+    return bool(result["valid"])

@@ -1,6 +1,6 @@
 """toolcall-reward: rewards that judge meaning, not spelling."""
 
-from . import code_interpreter, tooln1  # noqa: F401  (register the code-interpreter and Tool-N1 rewards)
+from . import code_interpreter, multi_turn, tooln1  # noqa: F401  (register the code-interpreter, BFCL multi-turn and Tool-N1 rewards)
 from .bfcl import check_call, match_bfcl
 from .canonical import canonical
 from .config import RewardConfig

@@ -10,6 +10,8 @@ is due). Tool-N1's own, looser rule and its five reward variants are in :mod:`to
   else ``name_weight`` when only the called names match.
 - ``penalized``: 1 when right, 0 when well-formed but wrong, ``penalty`` when malformed.
 - ``toolrl`` (ToolRL): format (0/1) + correctness in [-3, 3] from name, parameter-key and value overlap.
+- ``bfcl_multi_turn`` / ``bfcl_multi_turn_turns``: BFCL's multi-turn verdict on the episode a multi-turn
+  environment recorded (all turns pass / the share that pass); see :mod:`toolcall_reward.multi_turn`.
 - ``boxed``, ``think_answer_format``, ``tool_use`` and ``auto_program`` (SimpleGRPO's code interpreter):
   see :mod:`toolcall_reward.code_interpreter`.
 """
@@ -46,6 +48,7 @@ class RewardContext:
 
     step: int = 0
     total_steps: int = 0
+    episode: dict | None = None  # what a stateful environment recorded for this sample (multi-turn: the steps)
 
     @property
     def progress(self) -> float:
