@@ -162,3 +162,59 @@ def test_two_trajectories_of_one_entry_keep_independent_state():
     assert Session.for_record(record).state() != first.state()  # a fresh session starts from the entry again
     assert first.call("no_such_function(x=1)") == "Error during execution: name 'no_such_function' is not defined"
     assert first.call("exit()").startswith("Error during execution: Function call exit is not allowed")
+
+
+def test_the_environment_runs_each_sample_on_its_own_instances_with_exact_masks_and_checker_rewards():
+    from bench_eval.official import official_multi_turn_valid
+    from rollout_vllm.core import SamplingConfig
+    from rollout_vllm.engine import RolloutEngine
+    from rollout_vllm.tasks import get_task
+    from rollout_vllm.testing import ScriptedConversations, byte_tokenizer, gold_conversation
+    from toolcall_reward import RewardConfig, RewardContext, score
+    from toolcall_reward.multi_turn import check_multi_turn, decode_steps
+
+    tok = byte_tokenizer()
+    good = _records("multi_turn_base")[0]
+    bad = next(r for r in _records("multi_turn_miss_func") if r.messages[0].content != good.messages[0].content)
+    good_script = gold_conversation(good)
+    bad_script = gold_conversation(bad)[1:]  # skips the first call (cd into a folder): later calls run elsewhere
+    scripts = {good.messages[0].content: [good_script], bad.messages[0].content: [bad_script]}
+    task = get_task("bfcl_multi_turn")
+    engine = RolloutEngine(ScriptedConversations(tok, scripts))
+    env = task.make_env(engine, None)
+    prompts = [task.prompt(r, tok) for r in (good, bad)]
+    sampling = SamplingConfig(max_tokens=200_000, max_turns=200)
+    samples = engine.generate(prompts, 2, sampling, env=env, contexts=[good, bad])
+    verdicts = []
+    for k, s in enumerate(samples):
+        record = (good, bad)[k // 2]
+        assert s.episode["finished"] and not s.episode["force_quit"] and s.finish_reason == "done"
+        assert len(s.episode["turns"]) == len(record.meta["ground_truth"])
+        # masks: model text (mask 1) is exactly the script; everything else is injected and masked
+        model_ids = [i for i, m in zip(s.completion_ids, s.mask) if m]
+        played = good_script if record is good else bad_script
+        assert tok.decode(model_ids) == "".join(played)
+        spans, cur = [], []
+        for i, m in zip(s.completion_ids, s.mask):
+            if m == 0:
+                cur.append(i)
+            elif cur:
+                spans, cur = spans + [cur], []
+        for span in spans:
+            obs = tok.decode(span)
+            assert tok(obs, add_special_tokens=False)["input_ids"] == span
+            assert obs.startswith(("<|im_end|>\n<|im_start|>user\n", "\n<|im_start|>user\n"))
+            assert obs.endswith("<|im_end|>\n<|im_start|>assistant\n")
+        assert all(lp == 0.0 for lp, m in zip(s.logprobs, s.mask) if m == 0)
+        assert (
+            tok(tok.decode(s.prompt_ids) + s.text, add_special_tokens=False)["input_ids"]
+            == s.prompt_ids + s.completion_ids
+        )
+        reward = score(s.response, record, RewardConfig(reward="bfcl_multi_turn"), RewardContext(episode=s.episode))
+        steps = decode_steps(s.episode["turns"])
+        assert reward.correct == check_multi_turn(record, steps).valid == official_multi_turn_valid(record, steps)
+        verdicts.append(reward.score)
+    assert verdicts == [1.0, 1.0, 0.0, 0.0]
+    (added,) = bad.meta["withheld_tools"].values()  # shown only at the turn BFCL adds them, then callable
+    before, _, after = samples[2].text.partition("I have updated some more functions")
+    assert all(f'"name": "{t["name"]}"' in before[-3000:] for t in added) and after

@@ -243,7 +243,8 @@ def test_a_trainer_step_with_each_registered_task(tmp_path, tiny, tokenizer, tas
     from grpo_core.trainer import Trainer
     from rollout_vllm.tasks import TASKS
 
-    assert set(TASKS) == {"function_call", "python", "coder", "tools"}  # a new task needs a case here
+    # a new task needs a case here (bfcl_multi_turn: test_grpo_steps_on_bfcl_multi_turn_conversations)
+    assert set(TASKS) == {"function_call", "python", "coder", "tools", "bfcl_multi_turn"}
     over = {"rollout.env": task, "train.steps": 1}
     if task in ("python", "coder"):
         data = math_records(tmp_path / "math.jsonl")
@@ -438,3 +439,57 @@ def test_warm_start_steps_use_sft_lr_and_grpo_steps_lr(tmp_path, tiny, tokenizer
     assert 0.5 * 3e-3 < moved < 2 * 3e-3  # Adam's first step moves each weight by about the learning rate
     assert trainer.train_step()["lr"] == 1e-4
     assert [g["lr"] for g in trainer.optimizer.param_groups] == [1e-4]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("bfcl_eval") is None, reason="bfcl-eval is not installed")
+def test_grpo_steps_on_bfcl_multi_turn_conversations(tmp_path, tokenizer):
+    """Each group plays two right and two wrong conversations (a scripted sampler; the tiny model is trained on
+    them): the rewards are BFCL's verdicts on the episodes, everything the environment injected is masked, and the
+    informative groups move the parameters."""
+    from grpo_core.trainer import Trainer
+    from rollout_vllm.engine import RolloutEngine
+    from rollout_vllm.testing import ScriptedConversations, gold_conversation, tiny_llama
+    from toolcall_reward.multi_turn import check_multi_turn, decode_steps
+    from toolcall_schema import convert_file, write_jsonl
+    from toolcall_schema.converters.bfcl_multi_turn import multi_turn_path
+
+    records = list(convert_file("bfcl_multi_turn", multi_turn_path("multi_turn_base")))[:3]
+    for r in records:  # only the tools the answer uses, so the tiny model's prompts stay short
+        used = {c.split("(")[0] for turn in r.meta["ground_truth"] for c in turn}
+        r.tools = [t for t in r.tools if t.name in used]
+    data = write_jsonl(records[:2], tmp_path / "mt.jsonl") and tmp_path / "mt.jsonl"
+    write_jsonl(records[2:], tmp_path / "mt_eval.jsonl")
+    over = {"rollout.env": "bfcl_multi_turn", "reward.reward": "bfcl_multi_turn", "rollout.max_turns": 64,
+            "rollout.max_tokens": 20000, "data.source": data, "data.eval_source": tmp_path / "mt_eval.jsonl",
+            "train.steps": 2, "train.prompts_per_step": 2}  # fmt: skip
+    model = tiny_llama(tokenizer, max_positions=32768)
+    trainer = Trainer(tiny_config(tmp_path, **over), model=model, tokenizer=tokenizer)
+    scripts = {}
+    for r in records:
+        gold = gold_conversation(r)
+        scripts[r.messages[0].content] = [gold, gold_conversation(r, thought="Skip a step.")[1:]]
+    trainer.engine = RolloutEngine(ScriptedConversations(tokenizer, scripts))
+    trainer.engine.env = trainer.task.make_env(trainer.engine, None)
+    batch_records = trainer.train_records
+    samples = trainer.generate(batch_records, 4, trainer.sampling(0))
+    verdicts = []
+    for k, s in enumerate(samples):
+        verdicts.append(check_multi_turn(batch_records[k // 4], decode_steps(s.episode["turns"])).valid)
+    assert verdicts == [True, False, True, False] * 2
+    batch = trainer.collect(batch_records)
+    assert [g.rewards for g in batch.groups] == [[1.0, 0.0, 1.0, 0.0]] * 2
+    completions = [c for g in batch.groups for c in g.completion_ids]
+    masks = [m for g in batch.groups for m in g.masks]
+    for s, completion, mask in zip(samples, completions, masks, strict=True):
+        assert completion == s.completion_ids and mask == s.mask
+        injected = tokenizer.decode([i for i, m in zip(completion, mask) if m == 0])
+        written = tokenizer.decode([i for i, m in zip(completion, mask) if m == 1])
+        assert "<tool_response>" in injected and "<tool_call>" not in injected and "<tool_response>" not in written
+        calls_made = sum(len(turn) - 1 for turn in s.episode["turns"])  # each turn's last message has no call
+        assert written.count("<tool_call>") == calls_made
+    before = {k: v.detach().clone() for k, v in model.named_parameters()}
+    metrics = trainer.train_step()
+    assert metrics["reward_mean"] == 0.5 and metrics["groups_kept"] == 2
+    assert any(not torch.equal(before[k], v) for k, v in model.named_parameters())
+    result = trainer.evaluate()
+    assert result["accuracy"] == 1.0 and result["turns_reached"] == len(records[2].meta["question"])

@@ -76,9 +76,14 @@ class RolloutSection:
     n: int = field(default=8, metadata={"help": "samples per prompt (group size)"})
     temperature: float = field(default=0.7, metadata={"help": "sampling temperature (Tool-N1: 0.7)"})
     top_p: float = field(default=1.0, metadata={"help": "nucleus mass"})
-    max_tokens: int = field(default=64, metadata={"help": "completion budget"})
+    max_tokens: int = field(default=64, metadata={"help": "completion budget (injected observations included)"})
+    max_turns: int = field(
+        default=4,
+        metadata={"help": "environment rounds per sample (bfcl_multi_turn: one per step of every turn, e.g. 64)"},
+    )
     env: str = field(
-        default="function_call", metadata={"help": "the task (rollout_vllm.tasks): function_call, python, coder, tools"}
+        default="function_call",
+        metadata={"help": "the task (rollout_vllm.tasks): function_call, python, coder, tools, bfcl_multi_turn"},
     )
     tools: str = field(default="", metadata={"help": "tools task: MODULE:DICT naming a dict of callables"})
     think: bool = field(
@@ -221,6 +226,7 @@ class Config:
                 not self.train.eval_reward or self.train.eval_reward in REWARDS,
                 f"'' or one of {sorted(REWARDS)}",
             ),
+            ("rollout.max_turns", self.rollout.max_turns >= 1, ">= 1"),
             ("rollout.n", self.rollout.n >= 2 or self.algo.mode == "sft", ">= 2 (GRPO compares samples)"),
             ("algo.mode", self.algo.mode in ("grpo", "sft"), "grpo or sft"),
             ("algo.sft_warmup_steps", 0 <= self.algo.sft_warmup_steps <= self.train.steps, "between 0 and train.steps"),

@@ -18,7 +18,7 @@ import math
 import os
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -183,6 +183,7 @@ class Trainer:
             temperature=0.0 if greedy else r.temperature,
             top_p=r.top_p,
             max_tokens=r.max_tokens,
+            max_turns=r.max_turns,
             seed=self.cfg.train.seed * 1_000_003 + step * 7919 + self.rank,
         )
 
@@ -199,7 +200,7 @@ class Trainer:
         was_training = module.training
         module.eval()
         try:
-            return self.engine.generate([self.prompt_ids(r) for r in records], n, sampling)
+            return self.engine.generate([self.prompt_ids(r) for r in records], n, sampling, contexts=records)
         finally:
             module.train(was_training)
 
@@ -212,7 +213,7 @@ class Trainer:
             return {}
         samples = self.generate(records, 1, self.sampling(0, greedy=True))
         judge = self.cfg.reward.replace(reward=self.cfg.train.eval_reward or self.task.eval_reward)
-        results = [score(s.response, r, judge) for s, r in zip(samples, records)]
+        results = [score(s.response, r, judge, RewardContext(episode=s.episode)) for s, r in zip(samples, records)]
         self.last_eval = [
             {"id": r.id, "completion": s.response, "score": x.score, "correct": x.correct, "reason": x.reason}
             for s, r, x in zip(samples, records, results)
@@ -283,7 +284,10 @@ class Trainer:
         cfg, algo, n = self.cfg, self.cfg.algo, self.cfg.rollout.n
         samples = self.generate(records, n, self.sampling(self.step))
         ctx = RewardContext(step=self.step, total_steps=cfg.train.steps)
-        results = [score(s.response, records[k // n], cfg.reward, ctx) for k, s in enumerate(samples)]
+        results = [
+            score(s.response, records[k // n], cfg.reward, replace(ctx, episode=s.episode))
+            for k, s in enumerate(samples)
+        ]
         rewards = torch.tensor([x.score for x in results]).view(len(records), n)
         for i, r in enumerate(records):
             self.curriculum.update(r.id, [x.correct for x in results[i * n : (i + 1) * n]])

@@ -45,6 +45,7 @@ class Sample:
     finish_reason: str = ""  # "eos", "length", "max_turns", "done"
     truncated: bool = False
     tool_rounds: int = 0
+    episode: dict | None = None  # a stateful environment's record of this sample (multi-turn: its steps per turn)
 
     def append(self, ids: list[int], logprobs: list[float] | None, generated: bool) -> None:
         self.completion_ids.extend(ids)
@@ -64,6 +65,7 @@ class Sample:
             "finish_reason": self.finish_reason,
             "truncated": self.truncated,
             "tool_rounds": self.tool_rounds,
+            **({"episode": self.episode} if self.episode is not None else {}),
         }
 
 

@@ -38,11 +38,18 @@ class RolloutEngine:
         return list(prompt)
 
     def generate(
-        self, prompts: Sequence[str | list[int]], n: int = 1, sampling: SamplingConfig | None = None, env=None
+        self,
+        prompts: Sequence[str | list[int]],
+        n: int = 1,
+        sampling: SamplingConfig | None = None,
+        env=None,
+        contexts: Sequence | None = None,
     ) -> list[Sample]:
-        """``n`` samples per prompt, prompt-major (sample ``k`` belongs to prompt ``k // n``)."""
+        """``n`` samples per prompt, prompt-major (sample ``k`` belongs to prompt ``k // n``); ``contexts`` (one per
+        prompt, e.g. its record) start a stateful environment's episodes."""
         sampling = sampling or SamplingConfig()
-        return rollout(self.backend, [self.encode(p) for p in prompts], n, sampling, env or self.env)
+        prompt_ids = [self.encode(p) for p in prompts]
+        return rollout(self.backend, prompt_ids, n, sampling, env or self.env, contexts=contexts)
 
     def update_weights(self, named_tensors: Iterable) -> None:
         """Load trainer weights (HF parameter names) into the generator."""

@@ -326,3 +326,38 @@ class ToolsTask(FunctionCallTask):
 
     def make_env(self, engine, sampling) -> ToolsEnv:
         return ToolsEnv(self.tools if isinstance(self.tools, dict) else load_tools(self.tools))
+
+
+@register_task("bfcl_multi_turn")
+class MultiTurnTask(FunctionCallTask):
+    """BFCL v4 multi-turn: the Tool-N1 prompt over the entry's tools, then one conversation per sample in which the
+    calls run on the sample's own backend instances (:mod:`rollout_vllm.multi_turn`); judged by BFCL's
+    all-turns verdict. Give it ``rollout.max_turns`` for every step of every turn (each is one environment round)."""
+
+    eval_reward = "bfcl_multi_turn"
+
+    def prompt(self, record, tokenizer, *, shots=(), tool_format="json", extra_system=None) -> str:
+        from .multi_turn import MULTI_TURN_NOTE
+
+        note = MULTI_TURN_NOTE + ("\n" + extra_system if extra_system else "")
+        return super().prompt(record, tokenizer, shots=shots, tool_format=tool_format, extra_system=note)
+
+    def make_env(self, engine, sampling):
+        from .multi_turn import BFCLMultiTurnEnv
+
+        return BFCLMultiTurnEnv(engine.tokenizer)
+
+    def metrics(self, samples) -> dict[str, float]:
+        """``steps``: model messages per sample; ``turns_reached``: the turns a sample got to, on average."""
+        if not samples or any(s.episode is None for s in samples):
+            return {}
+        steps = [len(turn) for s in samples for turn in s.episode["turns"]]
+        return {"steps": sum(steps) / len(samples), "turns_reached": mean_turns(samples)}
+
+    def solution(self, record, reasoning=True) -> list[tuple[str, bool]]:
+        raise NotImplementedError("the bfcl_multi_turn task has no worked solution (no warm start, no shots) yet")
+
+
+def mean_turns(samples: Sequence[Sample]) -> float:
+    """How many turns the samples reached, on average."""
+    return sum(len(s.episode["turns"]) for s in samples) / len(samples)

@@ -51,3 +51,53 @@ def _add(a: float, b: float) -> float:
 
 # Registered callables for the ``tools`` task in tests (``rollout.tools = "rollout_vllm.testing:TOOLS"``).
 TOOLS = {"add": _add}
+
+
+class ScriptedConversations:
+    """A backend that plays fixed conversations (for multi-turn environment tests): ``scripts[key]`` is a list of
+    model messages, played one per generation to every sequence whose prompt contains ``key``; ``variants``
+    alternate, by sample, between several scripts for one key (sample ``k`` of the first call plays variant
+    ``k % len``; its first message must name the variant uniquely)."""
+
+    def __init__(self, tokenizer, scripts: dict[str, list[list[str]]]) -> None:
+        self.tokenizer, self.scripts = tokenizer, scripts
+        self.headers: dict[str, int] = {}
+
+    def generate_step(self, prompts, sampling, stop, max_new):
+        from .core import StepOutput
+
+        outs = []
+        for k, (p, room) in enumerate(zip(prompts, max_new)):
+            text = self.tokenizer.decode(p)
+            key = next(key for key in self.scripts if key in text)
+            headers = text.count("<|im_start|>assistant")
+            step = headers - self.headers.setdefault(key, headers)
+            variants = self.scripts[key]
+            if step == 0:
+                script = variants[k % len(variants)]
+            else:
+                script = next(v for v in variants if v[0] in text)
+            message = script[min(step, len(script) - 1)]
+            ids = self.tokenizer(message, add_special_tokens=False)["input_ids"][:room]
+            marker = next((m for m in stop if message.endswith(m)), None)
+            outs.append(StepOutput(ids, [-0.25] * len(ids), "stop" if marker else "eos", marker))
+        return outs
+
+    def update_weights(self, named) -> None:
+        pass
+
+
+def gold_conversation(record, thought: str = "Next step.") -> list[str]:
+    """A ``bfcl_multi_turn`` record's ground truth written as a model would: one ``<tool_call>`` message per call,
+    then a short closing answer per turn."""
+    import json
+
+    from toolcall_schema.multi_turn import gold_calls
+
+    messages = []
+    for turn in gold_calls(record):
+        for c in turn:
+            call = json.dumps([{"name": c.name, "arguments": c.arguments}])
+            messages.append(f"<think>{thought}</think>\n<tool_call>\n{call}\n</tool_call>")
+        messages.append("Done.<|im_end|>")
+    return messages

@@ -103,10 +103,12 @@ def decode_steps(turns: Sequence[Sequence[str]]) -> list[list[list[ToolCall]]]:
 
 
 def verdict_of_episode(record: Record, episode: dict[str, Any] | None) -> MultiTurnVerdict:
-    """The verdict on what a multi-turn environment recorded (``{"turns": [[step text]], "force_quit": bool}``)."""
+    """The verdict on what a multi-turn environment recorded (``{"turns": [[step text]], "force_quit": bool,
+    "finished": bool}``); a conversation cut off before its end (step cap, token budget) is force-terminated."""
     if not episode or "turns" not in episode:
         return MultiTurnVerdict(False, "error:no_episode")
-    return check_multi_turn(record, decode_steps(episode["turns"]), bool(episode.get("force_quit")))
+    cut = bool(episode.get("force_quit")) or not episode.get("finished", True)
+    return check_multi_turn(record, decode_steps(episode["turns"]), cut)
 
 
 @register_reward("bfcl_multi_turn")

@@ -83,6 +83,12 @@ def _backend_class(name: str) -> type:
     return getattr(importlib.import_module(CLASS_FILE_PATH_MAPPING[name]), name)
 
 
+def gold_calls(record: Record) -> list[list[ToolCall]]:
+    """A ``bfcl_multi_turn`` record's ground truth per turn, as calls with named arguments."""
+    session = Session.for_record(record)
+    return [[session.named(c) for c in turn] for turn in record.meta["ground_truth"]]
+
+
 class Session:
     """The backend instances of one trajectory, and the calls executed on them."""
 
@@ -124,6 +130,13 @@ class Session:
     def execute(self, calls: Iterable[Call | ToolCall | str]) -> list[str]:
         """Run calls in order; one result text per call."""
         return [self.call(c) for c in calls]
+
+    def named(self, call: Call | ToolCall | str) -> ToolCall:
+        """The call with every argument named (``sort('a.txt')`` → ``sort(file_name='a.txt')``), as a model writes
+        it in a JSON ``<tool_call>``."""
+        c = as_call(call)
+        bound = inspect.signature(self.methods[c.name]).bind(*c.args, **c.kwargs)
+        return ToolCall(c.name, dict(bound.arguments))
 
     def state(self) -> dict[str, dict[str, Any]]:
         """Every instance's public attributes (what BFCL's state check compares)."""

@@ -1,0 +1,126 @@
+"""BFCL v4 multi-turn as an environment: the model's calls run on its own backend instances, the results come back
+as a tool message, and when the model ends its message without a call the next user turn comes in.
+
+One :class:`MultiTurnEpisode` per sample (the rollout loop calls :meth:`BFCLMultiTurnEnv.begin` with the sample's
+record), so parallel samples of one entry never share a file system. As in BFCL's inference loop
+(``base_handler.inference_multi_turn_prompting``): a message whose calls cannot be decoded ends the turn; a turn
+is cut after :data:`MAX_STEPS` steps and the whole entry then counts as force-terminated; at a turn where BFCL
+adds withheld functions, the user message lists them. Everything injected is a chat-template message of the
+policy's own tokenizer (masked by the loop). The episode's record, ``{"turns": [[step text]], "force_quit",
+"finished"}``, is what the ``bfcl_multi_turn`` reward judges.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from toolcall_schema import Record, parse_output
+from toolcall_schema.parse import CALL_CLOSE
+
+MAX_STEPS = 20  # BFCL's MAXIMUM_STEP_LIMIT: more steps than this in one turn force-terminate the entry
+ADDED_FUNCTIONS = "I have updated some more functions you can choose from. What about now?"  # BFCL's wording
+MULTI_TURN_NOTE = (
+    "This is a conversation of several requests. Call tools one step at a time: after each <tool_call> you receive "
+    "the results in a <tool_response>. When the current request is done (or cannot be done with the tools), "
+    "answer briefly without a tool call; the next request then follows."
+)
+
+
+class ChatPieces:
+    """The text a chat template puts between messages, cut from the template itself: what closes an assistant
+    message, and a new message of a role followed by the assistant's header."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+        self.eos = tokenizer.eos_token or ""
+        base = [{"role": "system", "content": "S"}, {"role": "user", "content": "U"}]
+        head = tokenizer.apply_chat_template(base, tokenize=False, add_generation_prompt=True)
+        closed = tokenizer.apply_chat_template(base + [{"role": "assistant", "content": "A"}], tokenize=False)
+        if not closed.startswith(head + "A"):
+            raise ValueError("the chat template does not render an assistant message after its generation prompt")
+        self.close = closed[len(head) + 1 :]  # e.g. "<|im_end|>\n"
+        self._base = base + [{"role": "assistant", "content": "A"}]
+        self._closed = closed
+
+    def message(self, role: str, content: str, model_closed: bool) -> str:
+        """Close the model's message (unless it did, with its end-of-turn token), then ``role``'s message and the
+        assistant header."""
+        full = self.tokenizer.apply_chat_template(
+            self._base + [{"role": role, "content": content}], tokenize=False, add_generation_prompt=True
+        )
+        if not full.startswith(self._closed):
+            raise ValueError("the chat template renders earlier messages differently when one is added")
+        close = self.close
+        if model_closed and self.eos and close.startswith(self.eos):
+            close = close[len(self.eos) :]
+        return close + full[len(self._closed) :]
+
+
+def render_added_functions(tools: list[dict[str, Any]]) -> str:
+    """BFCL's user message at a turn that adds withheld functions: the functions, then its sentence."""
+    return json.dumps([{"type": "function", "function": t} for t in tools], ensure_ascii=False) + "\n" + ADDED_FUNCTIONS
+
+
+class MultiTurnEpisode:
+    """One sample's conversation: its backend instances, the turn it is in and the steps it made."""
+
+    def __init__(self, record: Record, pieces: ChatPieces) -> None:
+        from toolcall_schema.multi_turn import Session
+
+        self.record, self.pieces = record, pieces
+        self.session = Session.for_record(record)
+        self.questions: list[list[dict[str, Any]]] = record.meta["question"]
+        self.withheld: dict[str, list[dict[str, Any]]] = record.meta.get("withheld_tools", {})
+        self.turns: list[list[str]] = [[]]
+        self.steps = 0
+        self.force_quit = False
+        self.finished = False
+
+    def act(self, segment: str, finish: str) -> str | None:
+        """``segment``: what the model just wrote; ``finish``: ``stop`` (it closed a call list) or ``eos``."""
+        eos = self.pieces.eos
+        closed = finish == "eos"
+        self.turns[-1].append(segment[: -len(eos)] if closed and eos and segment.endswith(eos) else segment)
+        parsed = parse_output(segment, require_think=False, syntax="json") if finish == "stop" else None
+        if parsed is None or parsed.diagnosis.value != "ok" or not parsed.calls:
+            return self._next_turn(closed)
+        results = self.session.execute(parsed.calls)
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            self.force_quit = True
+            return None
+        body = json.dumps([{"name": c.name, "result": r} for c, r in zip(parsed.calls, results)], ensure_ascii=False)
+        return self.pieces.message("user", f"<tool_response>\n{body}\n</tool_response>", model_closed=False)
+
+    def _next_turn(self, closed: bool) -> str | None:
+        turn = len(self.turns)
+        if turn >= len(self.questions):
+            self.finished = True
+            return None
+        self.turns.append([])
+        self.steps = 0
+        if str(turn) in self.withheld:
+            content = render_added_functions(self.withheld[str(turn)])
+        else:
+            content = "\n".join(m.get("content") or "" for m in self.questions[turn])
+        return self.pieces.message("user", content, model_closed=closed)
+
+    def summary(self) -> dict[str, Any]:
+        return {"turns": self.turns, "force_quit": self.force_quit, "finished": self.finished}
+
+
+class BFCLMultiTurnEnv:
+    """Stateful: the loop starts one :class:`MultiTurnEpisode` per sample and also hands it the message the model
+    ends with its end-of-turn token (``acts_on_eos``)."""
+
+    stop = [CALL_CLOSE]
+    acts_on_eos = True
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.pieces = ChatPieces(tokenizer)
+
+    def begin(self, record: Record) -> MultiTurnEpisode:
+        if record.source != "bfcl_multi_turn":
+            raise ValueError(f"record {record.id}: the multi-turn environment needs a bfcl_multi_turn record")
+        return MultiTurnEpisode(record, self.pieces)
