@@ -218,3 +218,33 @@ def test_the_environment_runs_each_sample_on_its_own_instances_with_exact_masks_
     (added,) = bad.meta["withheld_tools"].values()  # shown only at the turn BFCL adds them, then callable
     before, _, after = samples[2].text.partition("I have updated some more functions")
     assert all(f'"name": "{t["name"]}"' in before[-3000:] for t in added) and after
+
+
+def test_bench_eval_scores_episodes_and_bfcl_result_files(tmp_path):
+    from bench_eval.cli import main
+    from toolcall_schema.multi_turn import gold_calls
+
+    records = _records("multi_turn_base")[:4]
+    rows = []
+    for i, r in enumerate(records):
+        turns = [[f"<tool_call>{json.dumps([c.to_dict() for c in t])}</tool_call>", "Done."] for t in gold_calls(r)]
+        episode = {"turns": turns, "force_quit": False, "finished": True}
+        if i == 1:
+            episode["turns"] = turns[:-1] + [["Done."]]  # no call in the last turn
+        if i == 2:
+            episode["finished"] = False  # cut off by the token budget
+        row = {"id": r.id, "output": json.dumps(episode)}
+        if i == 3:  # BFCL's own result file: Python call lists per step
+            row = {"id": r.id, "result": [[f"[{c}]" for c in t] for t in r.meta["ground_truth"]]}
+        rows.append(json.dumps(row))
+    (tmp_path / "p.jsonl").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "scored"
+    argv = ["score", "--benchmark", "bfcl_multi_turn:multi_turn_base", "--limit", "4", "--predictions"]
+    assert main([*argv, str(tmp_path / "p.jsonl"), "--check-official", "-o", str(out)]) == 0
+    result = json.loads((out / "results.json").read_text())
+    assert result["categories"]["multi_turn_base"] == {"correct": 2, "total": 4, "accuracy": 0.5}
+    assert result["summary"] == {"multi_turn": 0.5}
+    assert result["failure_reasons"] == {"multi_turn:empty_turn_model_response": 1, "multi_turn:cut_off": 1}
+    assert result["official_disagreements"] == []
+    verdicts = [json.loads(line) for line in (out / "scores.jsonl").read_text().splitlines()]
+    assert [v["correct"] for v in verdicts] == [True, False, False, True]

@@ -25,6 +25,7 @@ def cmd_run(a: argparse.Namespace) -> int:
         a.backend,
         out,
         max_tokens=a.max_tokens,
+        max_step_tokens=a.max_step_tokens,
         batch_size=a.batch_size,
         prompt_from=a.prompt_from,
     )
@@ -67,7 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sp.add_argument("--data", help="data folder/file (API-Bank, ACEBench, GSM8K; BFCL defaults to bfcl-eval's)")
         sp.add_argument("--limit", type=int, help="first N entries of each category")
-        sp.add_argument("--check-official", action="store_true", help="BFCL: list disagreements with ast_checker")
+        sp.add_argument(
+            "--check-official",
+            action="store_true",
+            help="BFCL: list disagreements with its ast_checker / multi_turn_checker",
+        )
         sp.add_argument(
             "--strict", action="store_true", help="stop at the first bad data entry (default: skip it and count it)"
         )
@@ -85,7 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="render prompts as this run directory did (its prompt.json): score a base model as a run was trained",
     )
     r.add_argument("--backend", default="hf", choices=["hf", "vllm"])
-    r.add_argument("--max-tokens", type=int, default=256)
+    r.add_argument(
+        "--max-tokens", type=int, help="completion budget per entry (default 256; bfcl_multi_turn 4096, whole talk)"
+    )
+    r.add_argument("--max-step-tokens", type=int, help="cap per model message (default: none; bfcl_multi_turn 256)")
     r.add_argument("--batch-size", type=int, default=16)
     r.add_argument("-o", "--output", required=True, help="run folder")
     r.set_defaults(fn=cmd_run)

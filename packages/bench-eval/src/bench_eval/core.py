@@ -3,6 +3,7 @@ predictions file."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -36,7 +37,9 @@ class Benchmark:
     name = ""
     categories: tuple[str, ...] = ()
     default_categories: tuple[str, ...] = ()
-    output: str = "tool_call"  # "tool_call" (one generation) or "python" (multi-turn code interpreter)
+    output: str = "tool_call"  # "tool_call" (one generation), "python" (code interpreter) or "multi_turn" (BFCL)
+    default_max_tokens: int = 256  # `bench-eval run` completion budget unless --max-tokens says otherwise
+    default_max_step_tokens: int = 0  # cap per model message (0: none) unless --max-step-tokens says otherwise
 
     def __init__(self, strict: bool = False) -> None:
         self.strict = strict
@@ -127,7 +130,9 @@ def read_predictions(path: str | Path) -> dict[str, str]:
             if not isinstance(row, dict) or not isinstance(row.get("id"), str):
                 raise ValueError(f"{path}:{lineno}: a prediction needs a string 'id'")
             text = next((row[k] for k in ("output", "result", "completion") if k in row), None)
-            if isinstance(text, list):  # BFCL result files may hold a list of turns
+            if isinstance(text, list) and text and all(isinstance(t, list) for t in text):
+                text = json.dumps(text, ensure_ascii=False)  # BFCL multi-turn: the text of each turn's steps
+            elif isinstance(text, list):  # BFCL result files may hold a list of turns
                 text = "\n".join(map(str, text))
             if not isinstance(text, str):
                 raise ValueError(f"{path}:{lineno}: prediction {row['id']!r} has no string 'output'")
@@ -159,9 +164,16 @@ def tabulate(bench: Benchmark, scored: list[Scored]) -> dict[str, Any]:
         row["correct"] += int(s.correct)
     for row in table.values():
         row["accuracy"] = row["correct"] / row["total"]
+    failures = Counter(s.reason for s in scored if not s.correct)
     skipped = {
         "count": len(bench.skipped),
         "by_category": dict(Counter(s["category"] for s in bench.skipped)),
         "entries": bench.skipped,
     }
-    return {"benchmark": bench.name, "categories": table, "summary": bench.summary(table), "skipped": skipped}
+    return {
+        "benchmark": bench.name,
+        "categories": table,
+        "summary": bench.summary(table),
+        "failure_reasons": dict(failures.most_common()),
+        "skipped": skipped,
+    }

@@ -71,12 +71,14 @@ def official_valid(record: Record, calls: list[ToolCall]) -> bool:
 
 
 def disagreements(records: list[Record], predictions: dict[str, str]) -> list[dict[str, Any]]:
-    """Every AST-category entry where our verdict and the official checker's differ on the decoded output."""
+    """Every entry where our verdict and the official checker's differ on the decoded output (AST categories:
+    ``ast_checker``; multi-turn: ``multi_turn_checker``)."""
     from toolcall_reward.bfcl import match_bfcl
 
     from .bfcl import IRRELEVANCE, decode
+    from .bfcl_multi_turn import official_disagreements
 
-    out = []
+    out = official_disagreements(records, predictions)
     for r in records:
         cat = r.meta.get("category", "")
         if r.source != "bfcl" or cat in IRRELEVANCE or cat == "live_relevance" or r.id not in predictions:

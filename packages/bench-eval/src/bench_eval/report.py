@@ -59,6 +59,10 @@ def markdown(results: list[dict[str, Any]]) -> str:
         if disagreements:
             out.append(f"\nDisagreements with BFCL's official checker: {sum(disagreements)}")
         for r in rs:
+            reasons = list(r.get("failure_reasons", {}).items())[:5]
+            if reasons:
+                out.append(f"\nMost common failures of {label(r)}: " + ", ".join(f"`{k}` {n}" for k, n in reasons))
+        for r in rs:
             entries = r.get("skipped", {}).get("entries", [])
             if entries:
                 out.append(f"\nSkipped by {label(r)} ({len(entries)}, not scored):\n")

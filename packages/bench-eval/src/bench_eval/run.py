@@ -25,12 +25,24 @@ def model_folder(model: str) -> str:
     return str(ckpts[-1]) if ckpts else model
 
 
+def context_window(model: str) -> int:
+    """The model's context length (its config's ``max_position_embeddings``, at most 32k; 2048 if unknown)."""
+    from rollout_vllm.models import resolve_model
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(resolve_model(model))
+    except (OSError, ValueError):
+        return 2048
+    return min(int(getattr(config, "max_position_embeddings", 2048) or 2048), 32768)
+
+
 def prompt_of(bench: Benchmark, source: str | None):
     """How the entries are prompted: the :class:`~rollout_vllm.tasks.PromptSpec` a training run saved beside
     ``source`` (its run directory, a checkpoint, a model folder), else the task's default prompt."""
     from rollout_vllm.tasks import PromptSpec
 
-    fits = ("python", "coder") if bench.output == "python" else ("function_call",)
+    fits = {"python": ("python", "coder"), "multi_turn": ("bfcl_multi_turn",)}.get(bench.output, ("function_call",))
     spec = PromptSpec.find(source) if source and Path(source).exists() else None
     if spec is not None and spec.task not in fits:
         raise ValueError(f"{source}: the run trained the {spec.task!r} task, {bench.name} needs {' or '.join(fits)}")
@@ -44,13 +56,16 @@ def generate(
     backend: str,
     out: Path,
     *,
-    max_tokens: int = 256,
+    max_tokens: int | None = None,
+    max_step_tokens: int | None = None,
     batch_size: int = 16,
     progress: bool = True,
     prompt_from: str | None = None,
 ) -> dict[str, Any]:
     """Greedy answers for ``records`` not yet in ``out/predictions.jsonl``; returns timing facts. The prompt is the
-    one saved by the run ``prompt_from`` names (default: ``model`` itself, when it is a run or checkpoint)."""
+    one saved by the run ``prompt_from`` names (default: ``model`` itself, when it is a run or checkpoint).
+    ``max_tokens``: the completion budget per entry (default: the benchmark's); for multi-turn conversations it
+    counts every step and injected message, and vLLM gets the model's whole context window."""
     from rollout_vllm.core import SamplingConfig
     from rollout_vllm.engine import RolloutEngine, make_backend
 
@@ -60,9 +75,17 @@ def generate(
     todo = [r for r in records if r.id not in done]
     t_load = time.perf_counter()
     spec = prompt_of(bench, prompt_from or model)
-    engine = RolloutEngine(make_backend(model_folder(model), backend))
+    folder = model_folder(model)
+    options = {"max_model_len": context_window(folder)} if backend == "vllm" and bench.output == "multi_turn" else {}
+    engine = RolloutEngine(make_backend(folder, backend, **options))
     task = spec.make_task()
-    sampling = SamplingConfig(temperature=0.0, max_tokens=max_tokens, max_turns=4 if bench.output == "python" else 1)
+    rounds = {"python": 4, "multi_turn": 1000}.get(bench.output, 1)  # multi-turn: the environment's own caps
+    sampling = SamplingConfig(
+        temperature=0.0,
+        max_tokens=max_tokens or bench.default_max_tokens,
+        max_turns=rounds,
+        max_step_tokens=bench.default_max_step_tokens if max_step_tokens is None else max_step_tokens,
+    )
     env = task.make_env(engine, sampling)
     t0 = time.perf_counter()
     tokens = 0
@@ -75,9 +98,10 @@ def generate(
         for i in range(0, len(todo), batch_size):
             chunk = todo[i : i + batch_size]
             prompts = [spec.render(r, engine.tokenizer, bench.system_prompt(r), task) for r in chunk]
-            samples = engine.generate(prompts, 1, sampling, env=env)
+            samples = engine.generate(prompts, 1, sampling, env=env, contexts=chunk)
             for r, s in zip(chunk, samples):
-                f.write(json.dumps({"id": r.id, "output": s.response}, ensure_ascii=False) + "\n")
+                output = json.dumps(s.episode, ensure_ascii=False) if s.episode is not None else s.response
+                f.write(json.dumps({"id": r.id, "output": output}, ensure_ascii=False) + "\n")
                 tokens += len(s.completion_ids)
             f.flush()
             if bar:
@@ -86,6 +110,7 @@ def generate(
         bar.close()
     return {
         "prompt": {"task": spec.task, "tool_format": spec.tool_format, "think": spec.think, "shots": len(spec.shots)},
+        "sampling": {"max_tokens": sampling.max_tokens, "max_step_tokens": sampling.max_step_tokens},
         "generated": len(todo),
         "already_done": len(done),
         "load_seconds": t0 - t_load,

@@ -81,6 +81,9 @@ class RolloutSection:
         default=4,
         metadata={"help": "environment rounds per sample (bfcl_multi_turn: one per step of every turn, e.g. 64)"},
     )
+    max_step_tokens: int = field(
+        default=0, metadata={"help": "cap per model message, 0 = none (bfcl_multi_turn: a cut message ends its turn)"}
+    )
     env: str = field(
         default="function_call",
         metadata={"help": "the task (rollout_vllm.tasks): function_call, python, coder, tools, bfcl_multi_turn"},
@@ -227,6 +230,7 @@ class Config:
                 f"'' or one of {sorted(REWARDS)}",
             ),
             ("rollout.max_turns", self.rollout.max_turns >= 1, ">= 1"),
+            ("rollout.max_step_tokens", self.rollout.max_step_tokens >= 0, ">= 0 (0 = no cap)"),
             ("rollout.n", self.rollout.n >= 2 or self.algo.mode == "sft", ">= 2 (GRPO compares samples)"),
             ("algo.mode", self.algo.mode in ("grpo", "sft"), "grpo or sft"),
             ("algo.sft_warmup_steps", 0 <= self.algo.sft_warmup_steps <= self.train.steps, "between 0 and train.steps"),

@@ -184,6 +184,7 @@ class Trainer:
             top_p=r.top_p,
             max_tokens=r.max_tokens,
             max_turns=r.max_turns,
+            max_step_tokens=r.max_step_tokens,
             seed=self.cfg.train.seed * 1_000_003 + step * 7919 + self.rank,
         )
 

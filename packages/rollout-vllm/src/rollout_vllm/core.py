@@ -16,6 +16,13 @@ class SamplingConfig:
     top_k: int = field(default=0, metadata={"help": "0 = off"})
     max_tokens: int = field(default=256, metadata={"help": "completion budget, injected observations included"})
     max_turns: int = field(default=4, metadata={"help": "environment rounds before a sample is cut off"})
+    max_step_tokens: int = field(
+        default=0,
+        metadata={
+            "help": "cap on one message (0 = none); a stateful environment that acts on end-of-turn gets the cut "
+            "message as the model's message (as BFCL treats a response cut at its output limit)"
+        },
+    )
     seed: int = field(default=0, metadata={"help": "HF: torch seed per call; vLLM: set once on the engine"})
 
 

@@ -45,12 +45,14 @@ def rollout(
     live = list(samples)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         while live:
-            budgets = [sampling.max_tokens - len(s.completion_ids) for s in live]
+            left = [sampling.max_tokens - len(s.completion_ids) for s in live]
+            budgets = [min(b, sampling.max_step_tokens) if sampling.max_step_tokens else b for b in left]
             outs = backend.generate_step([s.prompt_ids + s.completion_ids for s in live], sampling, env.stop, budgets)
             acting, finishes = [], []
-            for s, out in zip(live, outs, strict=True):
+            for s, out, room in zip(live, outs, left, strict=True):
                 s.append(out.ids, out.logprobs, generated=True)
-                hands_over = out.finish == "stop" or (on_eos and out.finish == "eos")
+                step_cut = out.finish == "length" and len(out.ids) < room  # the message cap, not the whole budget
+                hands_over = out.finish == "stop" or (on_eos and (out.finish == "eos" or step_cut))
                 if hands_over and s.tool_rounds < sampling.max_turns:
                     acting.append(s)
                     finishes.append((out.finish, out.ids))

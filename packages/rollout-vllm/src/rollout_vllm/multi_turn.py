@@ -78,7 +78,8 @@ class MultiTurnEpisode:
         self.finished = False
 
     def act(self, segment: str, finish: str) -> str | None:
-        """``segment``: what the model just wrote; ``finish``: ``stop`` (it closed a call list) or ``eos``."""
+        """``segment``: what the model just wrote; ``finish``: ``stop`` (it closed a call list), ``eos`` or ``length``
+        (cut at the per-message cap: the message as written, like BFCL's output limit)."""
         eos = self.pieces.eos
         closed = finish == "eos"
         self.turns[-1].append(segment[: -len(eos)] if closed and eos and segment.endswith(eos) else segment)

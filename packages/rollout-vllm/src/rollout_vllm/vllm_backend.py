@@ -35,6 +35,7 @@ class VLLMBackend:
         from .models import resolve_model
 
         path = resolve_model(model)
+        self.max_model_len = max_model_len
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.llm = LLM(
             model=path,
@@ -54,6 +55,13 @@ class VLLMBackend:
     ) -> list[StepOutput]:
         from vllm import SamplingParams
 
+        # a sequence that already fills the context window ends there ("length"), as if out of budget
+        room = [min(m, self.max_model_len - len(p)) for p, m in zip(prompts, max_new)]
+        fits = [k for k, r in enumerate(room) if r > 0]
+        results: list[StepOutput] = [StepOutput([], [], "length") for _ in prompts]
+        prompts, max_new = [prompts[k] for k in fits], [room[k] for k in fits]
+        if not fits:
+            return results
         params = [
             SamplingParams(
                 temperature=max(sampling.temperature, 0.0),
@@ -68,18 +76,17 @@ class VLLMBackend:
             for m in max_new
         ]
         outs = self.llm.generate([{"prompt_token_ids": p} for p in prompts], params, use_tqdm=False)
-        results = []
-        for o in outs:
+        for k, o in zip(fits, outs, strict=True):
             c = o.outputs[0]
             ids = list(c.token_ids)
-            lps = [c.logprobs[k][t].logprob for k, t in enumerate(ids)] if c.logprobs else [0.0] * len(ids)
+            lps = [c.logprobs[i][t].logprob for i, t in enumerate(ids)] if c.logprobs else [0.0] * len(ids)
             if c.finish_reason == "length":
                 finish, marker = "length", None
             elif isinstance(c.stop_reason, str):
                 finish, marker = "stop", c.stop_reason
             else:
                 finish, marker = "eos", None
-            results.append(StepOutput(ids, lps, finish, marker))
+            results[k] = StepOutput(ids, lps, finish, marker)
         return results
 
     def update_weights(self, named_tensors: Iterable) -> None:
