@@ -159,3 +159,44 @@ def test_fused_loss_leaves_a_frozen_head_alone():
     loss, _, _ = fused_logprob_loss(hidden, weight, torch.randint(0, 50, (5,)), lambda lp, rows, _: lp.sum(), chunk=2)
     loss.backward()
     assert hidden.grad is not None and weight.grad is None
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"policy_loss": "gspo", "clip_low": 0.1, "clip_high": 0.15, "agg": "seq-mean-token-mean"},
+        {"policy_loss": "cispo", "clip_low": 0.2, "clip_high": 0.28},
+        {"correction": "tis", "is_cap": 1.3},
+        {"correction": "mis", "is_cap": 1.5, "beta": 0.01},
+    ],
+    ids=["gspo", "cispo", "tis", "mis"],
+)
+def test_fused_loss_matches_the_naive_objective_for_the_2026_losses(options):
+    """GSPO and masked IS need each sequence's whole log-ratio before the chunked pass (a gradient-free first
+    pass); the loss and gradients still equal the full log-softmax path, with chunks that split sequences."""
+    from grpo_core.logprobs import fused_grpo_loss
+
+    torch.manual_seed(5)
+    b, t, h, v = 4, 9, 16, 333
+    hidden = torch.randn(b, t, h, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(v, h, dtype=torch.float64, requires_grad=True)
+    targets = torch.randint(0, v, (b, t))
+    mask = (torch.rand(b, t) > 0.2).float()
+    with torch.no_grad():
+        lp = torch.log_softmax(hidden @ weight.T, -1).gather(-1, targets[..., None]).squeeze(-1)
+    old = (lp + 0.25 * torch.randn(b, t, dtype=torch.float64)).float()
+    ref = (lp + 0.2 * torch.randn(b, t, dtype=torch.float64)).float()
+    adv = torch.randn(b)
+    want, want_stats = _naive_grpo(hidden, weight, targets, old, adv, mask, ref, 1.0, **options)
+    want.backward()
+    gh, gw = hidden.grad.clone(), weight.grad.clone()
+    hidden.grad = weight.grad = None
+    got, stats = fused_grpo_loss(hidden, weight, targets, old, adv, mask, ref_logp=ref, chunk=7, **options)
+    got.backward()
+    assert abs(got.item() - want.item()) < 1e-6 * max(1.0, abs(want.item()))  # float32 inside the kernel
+    assert (hidden.grad - gh).abs().max() < 1e-5 and (weight.grad - gw).abs().max() < 1e-5
+    assert gh.abs().max() > 0
+    for k in ("logprob_gap", "sampler_kl", *(("mis_kept",) if options.get("correction") == "mis" else ())):
+        assert abs(stats[k] - want_stats[k]) < 1e-5, k
+    if options.get("correction") == "mis":
+        assert 0 < stats["mis_kept"] < 1  # some sequences dropped, some kept

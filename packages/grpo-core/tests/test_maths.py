@@ -62,3 +62,80 @@ def test_grpo_loss_combines_terms_and_reports_stats():
     assert stats["clip_frac"] == pytest.approx(0.5) and stats["kl"] == pytest.approx((0.5 - 1 + math.log(2)) / 2)
     loss.backward()
     assert logp.grad is not None and logp.grad[0, 1] == pytest.approx(0.0)  # clipped token: no gradient
+
+
+def _grad(options, logp_values, old_values, adv=1.0, mask=None):
+    logp = torch.tensor([logp_values], dtype=torch.float64, requires_grad=True)
+    old = torch.tensor([old_values], dtype=torch.float64)
+    mask = torch.ones_like(old) if mask is None else torch.tensor([mask], dtype=torch.float64)
+    loss, stats = grpo_loss(logp, old, torch.tensor([adv], dtype=torch.float64), mask, agg="token-mean", **options)
+    loss.backward()
+    return loss.item(), logp.grad[0].tolist(), stats
+
+
+def test_truncated_importance_sampling_by_hand():
+    """TIS: the ratio is against the trainer's own log-probs (value 1) and each token is weighed by
+    min(π_trainer/π_sampler, C). Where sampler and trainer agree the gradient is the on-policy one; it changes
+    exactly at the tokens where they differ."""
+    trainer = [math.log(0.5), math.log(0.2), math.log(0.3)]
+    sampler = [math.log(0.25), math.log(0.4), math.log(0.3)]  # ratios 2, 0.5, 1
+    loss, grad, stats = _grad({"correction": "tis", "is_cap": 1.5}, trainer, sampler)
+    assert grad == pytest.approx([-1.5 / 3, -0.5 / 3, -1.0 / 3])  # -A·min(ratio, C) per token, token-mean
+    assert loss == pytest.approx(-(1.5 + 0.5 + 1.0) / 3)
+    assert stats["is_weight_mean"] == pytest.approx((1.5 + 0.5 + 1.0) / 3)
+    _, on_policy, _ = _grad({}, trainer, trainer)  # what the gradient would be with no mismatch
+    changed = [abs(a - b) > 1e-12 for a, b in zip(grad, on_policy)]
+    assert changed == [True, True, False]
+    assert stats["logprob_gap"] == pytest.approx((math.log(2) + math.log(2) + 0) / 3)
+    assert stats["sampler_kl"] == pytest.approx(((2 - 1 - math.log(2)) + (0.5 - 1 + math.log(2)) + 0) / 3)
+
+
+def test_masked_importance_sampling_drops_whole_sequences_by_hand():
+    logp = torch.tensor([[-1.0, -1.0], [-1.0, -1.0]], dtype=torch.float64, requires_grad=True)
+    old = torch.tensor([[-1.2, -1.3], [-1.0, -0.9]], dtype=torch.float64)  # sequence log-ratios 0.5 and -0.1
+    adv, mask = torch.tensor([1.0, -1.0], dtype=torch.float64), torch.ones(2, 2, dtype=torch.float64)
+    loss, stats = grpo_loss(logp, old, adv, mask, correction="mis", is_cap=math.exp(0.3))
+    loss.backward()
+    assert stats["mis_kept"] == 0.5  # ratio e^0.5 > C = e^0.3: the first sequence is dropped
+    assert logp.grad[0].tolist() == [0.0, 0.0] and logp.grad[1].tolist() == pytest.approx([0.5, 0.5])
+    assert loss.item() == pytest.approx(1.0)  # the kept sequence: -A·1 per token, mean over its two tokens
+
+
+def test_gspo_sequence_ratio_by_hand():
+    """GSPO: one ratio per sequence, s = exp(mean log-ratio); each token's gradient is -A·s (unclipped), and a
+    sequence whose s leaves [1-ε_low, 1+ε_high] in the direction of its advantage gets none."""
+    trainer, sampler = [-1.0, -2.0], [-1.1, -2.3]  # mean log-ratio 0.2
+    s = math.exp(0.2)
+    loss, grad, _ = _grad({"policy_loss": "gspo", "clip_low": 0.5, "clip_high": 0.5}, trainer, sampler)
+    assert loss == pytest.approx(-s) and grad == pytest.approx([-s / 2, -s / 2])
+    _, clipped, _ = _grad({"policy_loss": "gspo", "clip_low": 3e-4, "clip_high": 4e-4}, trainer, sampler)
+    assert clipped == [0.0, 0.0]
+    _, negative, _ = _grad({"policy_loss": "gspo", "clip_low": 3e-4, "clip_high": 4e-4}, trainer, sampler, adv=-1.0)
+    assert negative == pytest.approx([s / 2, s / 2])  # A < 0 and s > 1: min() keeps the unclipped term
+
+
+def test_cispo_keeps_the_gradient_of_clipped_tokens_by_hand():
+    trainer = [math.log(0.6), math.log(0.36)]
+    sampler = [math.log(0.4), math.log(0.4)]  # ratios 1.5 (clipped to 1.2) and 0.9
+    loss, grad, _ = _grad({"policy_loss": "cispo", "clip_low": 0.2, "clip_high": 0.2}, trainer, sampler)
+    assert grad == pytest.approx([-1.2 / 2, -0.9 / 2])  # -sg(clip(r))·A per token
+    assert loss == pytest.approx(-(1.2 * trainer[0] + 0.9 * trainer[1]) / 2)
+    _, ppo, _ = _grad({"clip_low": 0.2, "clip_high": 0.2}, trainer, sampler)
+    assert ppo[0] == 0.0 and grad[0] != 0.0  # PPO's clip drops that token's gradient; CISPO does not
+
+
+def test_overlong_penalty_by_hand():
+    from grpo_core.maths import overlong_penalty
+
+    lengths = torch.tensor([5, 6, 7, 8, 10, 12])
+    assert overlong_penalty(lengths, max_len=10, buffer=4).tolist() == [0.0, 0.0, -0.25, -0.5, -1.0, -1.0]
+    assert overlong_penalty(lengths, 10, 4, penalty=0.5).tolist() == [0.0, 0.0, -0.125, -0.25, -0.5, -0.5]
+
+
+def test_a_correction_with_a_sequence_loss_is_refused():
+    from grpo_core.maths import LossConfig
+
+    assert ("correction", "none with gspo or cispo (their ratios are against the sampler already)") in LossConfig(
+        policy_loss="gspo", correction="tis"
+    ).problems()
+    assert LossConfig(correction="tis").problems() == []

@@ -493,3 +493,78 @@ def test_grpo_steps_on_bfcl_multi_turn_conversations(tmp_path, tokenizer):
     assert any(not torch.equal(before[k], v) for k, v in model.named_parameters())
     result = trainer.evaluate()
     assert result["accuracy"] == 1.0 and result["turns_reached"] == len(records[2].meta["question"])
+
+
+@register_reward("test_text_parity")
+def text_parity(text, record, cfg):
+    """0 or 1 by a checksum of the completion: a tiny random model's groups are mostly informative."""
+    import zlib
+
+    return RewardResult(float(zlib.crc32(text.encode()) % 2), {}, "ok")
+
+
+@register_reward("test_rarely_informative")
+def rarely_informative(text, record, cfg):
+    """Varies with the sample only for records whose id ends in 0 or 5: most groups are uniform."""
+    import zlib
+
+    return RewardResult(float(zlib.crc32(text.encode()) % 2) if record.id[-1] in "05" else 0.0, {}, "ok")
+
+
+def test_dynamic_sampling_refills_until_the_batch_is_informative_or_the_bound(tmp_path, tiny, tokenizer):
+    from grpo_core.trainer import Trainer
+
+    over = {"reward.reward": "test_rarely_informative", "data.train_size": 40, "train.prompts_per_step": 2}
+    plain_trainer = Trainer(tiny_config(tmp_path, **over), model=tiny, tokenizer=tokenizer)
+    plain = plain_trainer.collect_informative(plain_trainer.sample_records())
+    trainer = Trainer(tiny_config(tmp_path, **over, **{"train.max_refills": 30}), model=tiny, tokenizer=tokenizer)
+    batch = trainer.collect_informative(trainer.sample_records())
+    assert plain.metrics["refills"] == 0 and len(plain.groups) < 2  # without refills the batch is short
+    assert len(batch.groups) == 2 and 1 <= batch.metrics["refills"] <= 30
+    assert all(g.record.id[-1] in "05" for g in batch.groups)  # only informative groups were added
+    assert batch.metrics["rollouts"] > plain.metrics["rollouts"] == 8  # the refills' rollouts are counted
+    bounded = Trainer(tiny_config(tmp_path, **over, **{"train.max_refills": 1}), model=tiny, tokenizer=tokenizer)
+    assert bounded.collect_informative(bounded.sample_records()).metrics["refills"] <= 1
+
+
+def test_overlong_samples_are_filtered_from_the_loss_and_softly_punished(tmp_path, tiny, tokenizer):
+    from grpo_core.trainer import Trainer
+
+    over = {"algo.overlong_filter": True, "algo.drop_uniform": False, "reward.reward": "test_always_correct"}
+    trainer = Trainer(tiny_config(tmp_path, **over), model=tiny, tokenizer=tokenizer)
+    records = trainer.sample_records()
+    batch = trainer.collect(records)
+    samples = trainer.generate(records, 4, trainer.sampling(0))  # the same rollouts (same seed)
+    cut = [s.truncated and s.finish_reason == "length" for s in samples]
+    assert any(cut) and batch.metrics["overlong"] == sum(cut) / len(cut)
+    masks = [m for g in batch.groups for m in g.masks]
+    assert [not any(m) for m in masks] == cut  # exactly the cut samples lose their tokens
+    soft = {"algo.overlong_buffer": 4, "algo.drop_uniform": False, "reward.reward": "test_always_correct"}
+    punished = Trainer(tiny_config(tmp_path, **soft), model=tiny, tokenizer=tokenizer)
+    rewards = [r for g in punished.collect(records).groups for r in g.rewards]
+    expected = [-min(1.0, max(0, len(s.completion_ids) - 2) / 4) for s in samples]  # budget 6, buffer 4
+    assert rewards == pytest.approx(expected) and min(rewards) == -1.0
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"algo.policy_loss": "gspo", "algo.clip_low": 0.1, "algo.clip_high": 0.1}, {"algo.policy_loss": "cispo"},
+     {"algo.correction": "tis"}, {"algo.correction": "mis", "algo.is_cap": 10.0}],
+    ids=["gspo", "cispo", "tis", "mis"],
+)  # fmt: skip
+def test_each_2026_loss_trains_from_the_config_and_logs_the_sampler_gap(tmp_path, tiny, tokenizer, options):
+    from grpo_core.trainer import Trainer
+
+    over = {**options, "reward.reward": "test_text_parity"}
+    trainer = Trainer(tiny_config(tmp_path, **over, **{"train.prompts_per_step": 2}), model=tiny, tokenizer=tokenizer)
+    before = {k: v.detach().clone() for k, v in tiny.named_parameters()}
+    metrics = trainer.train_step()
+    assert {"logprob_gap", "sampler_kl"} <= set(metrics) and metrics["logprob_gap"] < 1e-3  # HF sampler = trainer
+    assert ("mis_kept" in metrics) == (options.get("algo.correction") == "mis")
+    assert metrics["groups_kept"] > 0  # informative groups were trained on: the parameters must move
+    assert any(not torch.equal(before[k], v) for k, v in tiny.named_parameters())
+
+
+def test_a_correction_with_gspo_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="algo.correction"):
+        tiny_config(tmp_path, **{"algo.policy_loss": "gspo", "algo.correction": "tis"})

@@ -6,8 +6,8 @@ like the official one). ``irrelevance``/``live_irrelevance``: correct when no ca
 correct when at least one does. Aggregates follow BFCL v4's leaderboard code: non-live = unweighted mean of
 simple (itself the mean of python/java/javascript), multiple, parallel, parallel_multiple; live = entry-weighted
 mean of the live AST categories; irrelevance = mean of irrelevance and live_irrelevance; ``overall_single_turn`` =
-mean of non-live, live and irrelevance (BFCL v4's overall gives those three equal weight; its multi-turn and
-agentic parts are not run here).
+mean of non-live, live and irrelevance (BFCL v4's overall gives those three equal weight; multi-turn is
+:mod:`bench_eval.bfcl_multi_turn`, agentic is not run here).
 """
 
 from __future__ import annotations

@@ -124,7 +124,28 @@ class AlgoConfig:
     entropy_coef: float = field(default=0.0, metadata={"help": "entropy bonus"})
     advantage: str = field(default="grpo", metadata={"help": "advantage estimator (ADVANTAGES registry)"})
     scale: str = field(default="group", metadata={"help": "group, batch or none (Dr. GRPO)"})
-    policy_loss: str = field(default="clipped", metadata={"help": "POLICY_LOSSES registry key"})
+    policy_loss: str = field(
+        default="clipped", metadata={"help": "POLICY_LOSSES key: clipped (PPO/GRPO), vanilla, gspo, cispo"}
+    )
+    correction: str = field(
+        default="none",
+        metadata={
+            "help": "sampler/trainer log-prob mismatch: none, tis (token-level truncated IS, weight capped at "
+            "is_cap) or mis (sequence-level masked IS: drop sequences whose IS ratio is outside [1/is_cap, is_cap])"
+        },
+    )
+    is_cap: float = field(default=2.0, metadata={"help": "the IS cap C of tis / mis"})
+    overlong_filter: bool = field(
+        default=False, metadata={"help": "DAPO: samples cut at rollout.max_tokens get no loss (their mask is 0)"}
+    )
+    overlong_buffer: int = field(
+        default=0,
+        metadata={
+            "help": "DAPO soft overlong punishment: over the last N tokens of rollout.max_tokens the reward falls "
+            "linearly by up to overlong_penalty (0 = off)"
+        },
+    )
+    overlong_penalty: float = field(default=1.0, metadata={"help": "the soft overlong punishment at the budget"})
     agg: str = field(
         default="token-mean", metadata={"help": "token-mean, seq-mean-token-mean, seq-mean-token-sum-norm"}
     )
@@ -146,6 +167,8 @@ class AlgoConfig:
             entropy_coef=self.entropy_coef,
             agg=self.agg,
             max_len=max_len,
+            correction=self.correction,
+            is_cap=self.is_cap,
         )
 
 
@@ -158,6 +181,13 @@ class TrainConfig:
         metadata={
             "help": "DAPO dynamic sampling: roll out oversample x prompts_per_step prompts in one batch and train on "
             "at most prompts_per_step of the informative groups (1 = off)"
+        },
+    )
+    max_refills: int = field(
+        default=0,
+        metadata={
+            "help": "DAPO dynamic sampling: while fewer than prompts_per_step groups are informative, roll out fresh "
+            "prompts, at most this many times (0 = off; not under DeepSpeed, whose ranks must step together)"
         },
     )
     eval_every: int = field(default=0, metadata={"help": "evaluate every k steps (0 = only before and after)"})
@@ -244,6 +274,8 @@ class Config:
             ("train.steps", self.train.steps >= 0, ">= 0"),
             ("train.prompts_per_step", self.train.prompts_per_step >= 1, ">= 1"),
             ("train.oversample", self.train.oversample >= 1.0, ">= 1 (1 = no dynamic sampling)"),
+            ("train.max_refills", self.train.max_refills >= 0, ">= 0 (0 = no refill)"),
+            ("algo.overlong_buffer", 0 <= self.algo.overlong_buffer < self.rollout.max_tokens, "in [0, max_tokens)"),
             (
                 "train.deepspeed",
                 self.train.deepspeed in ("", "0", "1", "2", "3") or Path(self.train.deepspeed).is_file(),

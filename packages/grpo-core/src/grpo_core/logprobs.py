@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from .maths import LossConfig, aggregation_weights, grpo_stats, loss_config, token_objective
+from .maths import LossConfig, aggregation_weights, grpo_stats, loss_config, sequence_terms, token_objective
 
 
 def naive_logprobs(
@@ -236,13 +236,21 @@ def fused_grpo_loss(
     loss = loss_config(loss, options)
     b, t = targets.shape
     flat = b * t
-    w = aggregation_weights(mask, loss.agg, loss.max_len).reshape(flat)
+    seq_lr = keep = None
+    if loss.needs_sequences:  # GSPO / masked IS: a first, gradient-free pass for each sequence's log-ratio
+        with torch.no_grad():
+            current = token_logprobs(hidden.reshape(flat, -1), weight, targets.reshape(flat), temperature, chunk)
+        seq_lr, keep = sequence_terms(current.view(b, t), old_logp, mask, loss)
+    kept = mask if keep is None else mask * keep
+    w = aggregation_weights(kept, loss.agg, loss.max_len).reshape(flat)
     adv = (advantages if advantages.shape == targets.shape else advantages.reshape(b, 1)).expand(b, t).reshape(flat)
     old = old_logp.reshape(flat).float()
     ref = ref_logp.reshape(flat).float() if ref_logp is not None and loss.beta else None
+    seq = None if seq_lr is None else seq_lr.reshape(flat)
 
     def loss_fn(lp: torch.Tensor, rows: slice, ent: torch.Tensor | None) -> torch.Tensor:
-        per_token = token_objective(lp, old[rows], adv[rows], loss, None if ref is None else ref[rows], ent)
+        ref_rows, seq_rows = None if ref is None else ref[rows], None if seq is None else seq[rows]
+        per_token = token_objective(lp, old[rows], adv[rows], loss, ref_rows, ent, seq_rows)
         return (per_token * w[rows]).sum()
 
     total, logp, ent = fused_logprob_loss(
@@ -255,4 +263,7 @@ def fused_grpo_loss(
         entropy=bool(loss.entropy_coef),
     )
     entropy = None if ent is None else ent.view(b, t)
-    return total, grpo_stats(logp.view(b, t), old_logp, mask, loss, ref_logp, entropy)
+    stats = grpo_stats(logp.view(b, t), old_logp, mask, loss, ref_logp, entropy)
+    if keep is not None:
+        stats["mis_kept"] = keep.float().mean().item()
+    return total, stats

@@ -33,7 +33,7 @@ from .config import Config, ConfigError
 from .data import Curriculum, load_records
 from .forward import SharedPrefix, base_and_head, encode_prefix, group_hidden, group_logprobs
 from .logprobs import fused_grpo_loss
-from .maths import ADVANTAGES, informative_groups
+from .maths import ADVANTAGES, informative_groups, overlong_penalty
 
 Phase = Literal["grpo", "sft"]
 
@@ -256,7 +256,7 @@ class Trainer:
         records = self.sample_records(self.cfg.train.oversample if phase == "grpo" else 1.0)
         lr = self._set_lr(phase)
         t0 = time.perf_counter()
-        batch = self.collect(records) if phase == "grpo" else self.sft_batch(records)
+        batch = self.collect_informative(records) if phase == "grpo" else self.sft_batch(records)
         t1 = time.perf_counter()
         stats = self.update(batch) if batch.groups or self.ds is not None else {}
         self.step += 1
@@ -272,12 +272,34 @@ class Trainer:
             group["lr"] = lr
         return lr
 
-    def sample_records(self, oversample: float = 1.0) -> list[Record]:
+    def sample_records(self, oversample: float = 1.0, attempt: int = 0) -> list[Record]:
         """This step's prompts for this rank (uniform, or by pass rate with ``train.curriculum``); ``oversample``
-        times more for dynamic sampling."""
-        rng = random.Random(self.cfg.train.seed * 1_000_003 + self.step)
+        times more for dynamic sampling; ``attempt`` > 0 draws a refill."""
+        rng = random.Random(self.cfg.train.seed * 1_000_003 + self.step + attempt * 104_729)
         records = self.curriculum.sample(math.ceil(self.cfg.train.prompts_per_step * oversample) * self.world, rng)
         return records[self.rank :: self.world]
+
+    def collect_informative(self, records: list[Record]) -> Batch:
+        """:meth:`collect`, then DAPO's refill: while fewer than ``prompts_per_step`` groups are informative, roll
+        out fresh prompts (at most ``train.max_refills`` times) and add their informative groups."""
+        cfg = self.cfg.train
+        batch = self.collect(records)
+        used = {r.id for r in records}
+        tries = 0
+        while len(batch.groups) < cfg.prompts_per_step and tries < cfg.max_refills and self.ds is None:
+            tries += 1
+            fresh = [r for r in self.sample_records(cfg.oversample, attempt=tries) if r.id not in used]
+            if not fresh:
+                continue
+            used |= {r.id for r in fresh}
+            more = self.collect(fresh)
+            batch.groups = (batch.groups + more.groups)[: cfg.prompts_per_step]
+            batch.samples += more.samples
+            for key in ("groups_informative", "rollouts"):
+                batch.metrics[key] = batch.metrics.get(key, 0) + more.metrics.get(key, 0)
+        batch.metrics["groups_kept"] = len(batch.groups)
+        batch.metrics["refills"] = tries
+        return batch
 
     def collect(self, records: list[Record]) -> Batch:
         """Generate ``rollout.n`` samples per record, score them, form group advantages and keep the groups that
@@ -290,6 +312,11 @@ class Trainer:
             for k, s in enumerate(samples)
         ]
         rewards = torch.tensor([x.score for x in results]).view(len(records), n)
+        lengths = torch.tensor([len(s.completion_ids) for s in samples]).view(len(records), n)
+        if algo.overlong_buffer:  # DAPO soft overlong punishment, before the advantages
+            budget, buffer = cfg.rollout.max_tokens, algo.overlong_buffer
+            rewards = rewards + overlong_penalty(lengths, budget, buffer, algo.overlong_penalty)
+        overlong = [s.truncated and s.finish_reason == "length" for s in samples]
         for i, r in enumerate(records):
             self.curriculum.update(r.id, [x.correct for x in results[i * n : (i + 1) * n]])
         keep = informative_groups(rewards) if algo.drop_uniform else torch.ones(len(records), dtype=torch.bool)
@@ -300,11 +327,11 @@ class Trainer:
         for i, r in enumerate(records):
             if keep[i]:
                 grp = samples[i * n : (i + 1) * n]
-                completions, masks, logprobs = (
-                    [s.completion_ids for s in grp],
-                    [s.mask for s in grp],
-                    [s.logprobs for s in grp],
-                )
+                completions, logprobs = [s.completion_ids for s in grp], [s.logprobs for s in grp]
+                masks = [
+                    [0] * len(s.mask) if algo.overlong_filter and overlong[i * n + j] else s.mask
+                    for j, s in enumerate(grp)
+                ]  # DAPO overlong filtering: a sample cut at the budget teaches nothing about its ending
                 groups.append(
                     Group(i, r, self.prompt_ids(r), completions, masks, logprobs, rewards[i].tolist(), advantages[i])
                 )
@@ -313,7 +340,9 @@ class Trainer:
             "accuracy": sum(x.correct for x in results) / len(results),
             "groups_kept": len(groups),
             "groups_informative": informative,
+            "rollouts": len(samples),
             "completion_len": sum(len(s.completion_ids) for s in samples) / max(1, len(samples)),
+            "overlong": sum(overlong) / max(1, len(samples)),
         }
         logged = [{"id": records[k // n].id, "completion": s.response} for k, s in enumerate(samples)]
         return Batch("grpo", groups, metrics, logged)

@@ -89,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=sorted(CONVERTERS),
         help="; ".join(f"{k}: {v.help}" for k, v in sorted(CONVERTERS.items())),
     )
-    c.add_argument("input", help="input file (JSON array or JSON Lines; for bfcl also a category name)")
+    c.add_argument(
+        "input", help="input file (JSON array or JSON Lines; for bfcl and bfcl_multi_turn also a category name)"
+    )
     c.add_argument("-o", "--output", help="output .jsonl or .parquet (default: INPUT.records.jsonl)")
     c.add_argument("--strict", action="store_true", help="stop with exit 1 at the first bad record")
     c.add_argument("-q", "--quiet", action="store_true", help="print only the first summary line")
