@@ -568,3 +568,30 @@ def test_each_2026_loss_trains_from_the_config_and_logs_the_sampler_gap(tmp_path
 def test_a_correction_with_gspo_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="algo.correction"):
         tiny_config(tmp_path, **{"algo.policy_loss": "gspo", "algo.correction": "tis"})
+
+
+def test_the_update_builds_every_tensor_on_the_policy_device(tmp_path, tiny, tokenizer):
+    """The policy's forward, the group's padded inputs, the objective and its backward run on a ``meta`` policy:
+    any tensor made on the CPU instead of the policy's device raises there."""
+    from grpo_core.forward import base_and_head, group_hidden
+    from grpo_core.logprobs import token_logprobs
+    from grpo_core.maths import aggregate, token_objective
+    from grpo_core.trainer import Trainer, resolve_device
+    from rollout_vllm.testing import tiny_llama
+
+    trainer = Trainer(tiny_config(tmp_path, **{"reward.reward": "test_text_parity"}), model=tiny, tokenizer=tokenizer)
+    assert trainer.device == resolve_device("auto") and next(tiny.parameters()).device == trainer.device
+    group = trainer.collect(trainer.sample_records()).groups[0]
+    meta = tiny_llama(tokenizer).to("meta")
+    hidden, targets, valid = group_hidden(meta, group.prompt_ids, group.completion_ids, trainer.pad_id)
+    mask, old_logp, advantages = trainer.grpo_inputs(group, valid)
+    assert {t.device.type for t in (hidden, targets, valid, mask, old_logp, advantages)} == {"meta"}
+    b, t = targets.shape
+    head = base_and_head(meta)[1]
+    logp = token_logprobs(hidden.reshape(b * t, -1), head, targets.reshape(-1)).view(b, t)
+    loss = trainer.cfg.algo.loss()
+    total = aggregate(token_objective(logp, old_logp, advantages.view(b, 1), loss), mask, loss.agg)
+    total.backward()
+    assert total.device.type == "meta" and head.grad.device.type == "meta"
+    with pytest.raises(ConfigError, match="train.device"):
+        tiny_config(tmp_path, **{"train.device": "tpu"})

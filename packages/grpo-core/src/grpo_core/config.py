@@ -81,6 +81,9 @@ class RolloutSection:
         default=4,
         metadata={"help": "environment rounds per sample (bfcl_multi_turn: one per step of every turn, e.g. 64)"},
     )
+    gpu_memory: float = field(
+        default=0.3, metadata={"help": "vllm on CUDA: the share of GPU memory its engine may take (the rest: training)"}
+    )
     max_step_tokens: int = field(
         default=0, metadata={"help": "cap per model message, 0 = none (bfcl_multi_turn: a cut message ends its turn)"}
     )
@@ -197,6 +200,11 @@ class TrainConfig:
     curriculum: bool = field(default=False, metadata={"help": "sample prompts by pass rate (SimpleGRPO)"})
     deepspeed: str = field(default="", metadata={"help": "'' (plain torch), a ZeRO stage '0'-'2' or a JSON file"})
     offload: bool = field(default=False, metadata={"help": "DeepSpeed: offload optimizer state to CPU"})
+    device: str = field(
+        default="auto",
+        metadata={"help": "policy, reference and batch tensors: auto (CUDA when available), cpu, cuda or cuda:N"},
+    )
+    ref_on_cpu: bool = field(default=False, metadata={"help": "keep the KL reference model on the CPU (saves memory)"})
     samples_to_log: int = field(default=4, metadata={"help": "completions written per step"})
     eval_reward: str = field(
         default="", metadata={"help": "reward whose 'correct' is the held-out accuracy ('' = the task's own)"}
@@ -260,6 +268,7 @@ class Config:
                 f"'' or one of {sorted(REWARDS)}",
             ),
             ("rollout.max_turns", self.rollout.max_turns >= 1, ">= 1"),
+            ("rollout.gpu_memory", 0 < self.rollout.gpu_memory < 1, "a fraction in (0, 1)"),
             ("rollout.max_step_tokens", self.rollout.max_step_tokens >= 0, ">= 0 (0 = no cap)"),
             ("rollout.n", self.rollout.n >= 2 or self.algo.mode == "sft", ">= 2 (GRPO compares samples)"),
             ("algo.mode", self.algo.mode in ("grpo", "sft"), "grpo or sft"),
@@ -275,6 +284,11 @@ class Config:
             ("train.prompts_per_step", self.train.prompts_per_step >= 1, ">= 1"),
             ("train.oversample", self.train.oversample >= 1.0, ">= 1 (1 = no dynamic sampling)"),
             ("train.max_refills", self.train.max_refills >= 0, ">= 0 (0 = no refill)"),
+            (
+                "train.device",
+                self.train.device in ("auto", "cpu", "cuda", "meta") or self.train.device.startswith("cuda:"),
+                "auto, cpu, cuda or cuda:N (meta: tests)",
+            ),
             ("algo.overlong_buffer", 0 <= self.algo.overlong_buffer < self.rollout.max_tokens, "in [0, max_tokens)"),
             (
                 "train.deepspeed",

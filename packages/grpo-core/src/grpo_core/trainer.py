@@ -62,6 +62,15 @@ class Batch:
     samples: list[dict[str, str]] = field(default_factory=list)  # every completion, for the run's samples log
 
 
+def resolve_device(name: str) -> torch.device:
+    """``train.device``: ``auto`` is CUDA when available (this rank's device under torchrun), else the CPU."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+        return torch.device("cpu")
+    return torch.device(name)
+
+
 def _dist() -> tuple[int, int]:
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         return torch.distributed.get_rank(), torch.distributed.get_world_size()
@@ -108,9 +117,13 @@ class Trainer:
             self.model_path = None
         self.tokenizer = tokenizer
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        self.device = resolve_device(self.cfg.train.device)
+        model = model.to(self.device)
         self.ref = None
         if self.cfg.algo.beta > 0 and self.cfg.algo.mode == "grpo":
             self.ref = copy.deepcopy(model).eval().requires_grad_(False)
+            if self.cfg.train.ref_on_cpu:
+                self.ref = self.ref.to("cpu")
         if self.cfg.model.lora_r:
             from peft import LoraConfig, get_peft_model
 
@@ -165,7 +178,8 @@ class Trainer:
             from rollout_vllm.vllm_backend import VLLMBackend
 
             path = self.model_path or self.cfg.model.name
-            backend = VLLMBackend(path, dtype=self.cfg.model.dtype, seed=self.cfg.train.seed)
+            on_gpu = {"gpu_memory_utilization": self.cfg.rollout.gpu_memory} if self.device.type == "cuda" else {}
+            backend = VLLMBackend(path, dtype=self.cfg.model.dtype, seed=self.cfg.train.seed, **on_gpu)
         else:
             from rollout_vllm.hf import HFBackend
 
@@ -373,18 +387,14 @@ class Trainer:
                 self.pad_id,
                 prefix=prefix,
             )
-            mask = torch.tensor([m + [0] * (valid.shape[1] - len(m)) for m in group.masks], dtype=logp.dtype) * valid
+            rows = [m + [0] * (valid.shape[1] - len(m)) for m in group.masks]
+            mask = torch.tensor(rows, dtype=logp.dtype, device=logp.device) * valid
             return -(logp * mask).sum() / mask.sum().clamp(min=1), {}
         temp = max(self.cfg.rollout.temperature, 1e-6)
         hidden, targets, valid = group_hidden(
             self._module(), group.prompt_ids, group.completion_ids, self.pad_id, prefix=prefix
         )
-        width = targets.shape[1]
-
-        def pad(rows, value=0.0):
-            return torch.tensor([list(x) + [value] * (width - len(x)) for x in rows], dtype=torch.float32)
-
-        mask = pad(group.masks) * valid
+        mask, old_logp, advantages = self.grpo_inputs(group, valid)
         ref_logp = None
         if self.ref is not None:
             with torch.no_grad():
@@ -397,20 +407,32 @@ class Trainer:
                     self.pad_id,
                     prefix=ref_prefix,
                 )
+            ref_logp = ref_logp.to(hidden.device)
         loss = cfg.loss(max_len=self.cfg.rollout.max_tokens)
         head = base_and_head(self._module())[1]
         return fused_grpo_loss(
             hidden,
             head,
             targets,
-            pad(group.logprobs),
-            group.advantages,
+            old_logp,
+            advantages,
             mask,
             loss,
             temperature=temp,
             chunk=cfg.logprob_chunk,
             ref_logp=ref_logp,
         )
+
+    def grpo_inputs(self, group: Group, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(mask, sampling log-probs, advantages) of a group, padded to ``valid``'s width and on its device (the
+        device the policy's forward ran on)."""
+        width, device = valid.shape[1], valid.device
+
+        def pad(rows, value=0.0):
+            padded = [list(x) + [value] * (width - len(x)) for x in rows]
+            return torch.tensor(padded, dtype=torch.float32, device=device)
+
+        return pad(group.masks) * valid, pad(group.logprobs), group.advantages.to(device)
 
     def _shared_prefix(self, part: list[Group], kind: Phase) -> tuple[SharedPrefix | None, SharedPrefix | None]:
         """The prompt start every group of a mini-batch shares (system prompt, worked examples), encoded once.
