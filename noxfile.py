@@ -101,6 +101,8 @@ def bench_train(session: nox.Session) -> None:
     """Training-side benchmarks: the fused log-prob path vs naive (memory, time), and seconds per GRPO step
     against TRL's GRPOTrainer (installed into this session only) on the same work."""
     sync(session)
+    pip = ("uv", "pip", "install", "--python", session.virtualenv.location)
+    session.run_install(*pip, "--no-deps", "liger-kernel==0.8.5", external=True)  # the Liger row (its deps: ours)
     session.run("python", "benchmarks/bench_logprobs.py", env={"OMP_NUM_THREADS": "2"})
     session.run_install("uv", "pip", "install", "--python", session.virtualenv.location, "trl==1.16.0", external=True)
     session.run("python", "benchmarks/bench_trl_step.py", *session.posargs)

@@ -9,6 +9,7 @@ this measures the chunked torch path that CPU users get)."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import resource
 import subprocess
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 V, L, B, H = 151_936, 1024, 4, 896
-VARIANTS = ("naive", "chunked", "fused")
+VARIANTS = ("naive", "chunked", "fused", "liger")  # liger: Liger-Kernel's LigerFusedLinearGRPOLoss, when installed
 
 
 def _rss_mib() -> float:
@@ -42,8 +43,19 @@ def one(variant: str, repeats: int, chunk: int) -> dict:
         ratio = torch.exp(lp - old)
         return -(torch.minimum(ratio * a, ratio.clamp(0.8, 1.2) * a)).sum() / (B * L)
 
+    liger = None
+    if variant == "liger":  # compiled=False: its torch.compile path needs a GPU toolchain; chunk_size 1 as TRL uses it
+        from liger_kernel.chunked_loss import LigerFusedLinearGRPOLoss
+
+        liger = LigerFusedLinearGRPOLoss(beta=0.0, compiled=False, use_ref_model=False, chunk_size=1, loss_type="dapo")
+        seq_adv = adv.view(B, L)[:, 0].contiguous()  # Liger takes one advantage per sequence
+        ones = torch.ones(B, L)
+
     def step():
-        if variant == "fused":  # the loss inside the kernel: gradients formed chunk by chunk in forward
+        if liger is not None:  # the same token-mean clipped surrogate at ratio 1, fused with the LM head
+            out = liger(hidden.view(B, L, H), weight, targets.view(B, L), ones, seq_adv)
+            loss = out[0] if isinstance(out, tuple) else out
+        elif variant == "fused":  # the loss inside the kernel: gradients formed chunk by chunk in forward
             loss, _, _ = fused_logprob_loss(hidden, weight, targets, lambda lp, rows, _: clipped(lp, lp.detach(),
                                             adv[rows]), chunk=chunk)  # fmt: skip
         else:
@@ -76,6 +88,9 @@ def main() -> None:
         return
     rows = {}
     for variant in VARIANTS:
+        if variant == "liger" and importlib.util.find_spec("liger_kernel") is None:
+            print("liger-kernel is not installed: its row is left out (nox -s bench_train installs it)", flush=True)
+            continue
         proc = subprocess.run([sys.executable, __file__, "--one", variant, "--repeats", str(a.repeats),
                                "--chunk", str(a.chunk)], capture_output=True, text=True, check=True)  # fmt: skip
         rows[variant] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -86,6 +101,9 @@ def main() -> None:
               "chunked_memory_ratio": rows["chunked"]["peak_extra_mib"] / rows["naive"]["peak_extra_mib"],
               "chunked_time_ratio": rows["chunked"]["seconds"] / rows["naive"]["seconds"],
               "targets": {"memory_ratio": "<= 0.25", "time_ratio": "<= 1.1"}}  # fmt: skip
+    if "liger" in rows:  # ours (fused) against Liger-Kernel's fused GRPO loss, same run, same shapes
+        result["vs_liger"] = {"memory_ratio": rows["fused"]["peak_extra_mib"] / rows["liger"]["peak_extra_mib"],
+                              "time_ratio": rows["fused"]["seconds"] / rows["liger"]["seconds"]}  # fmt: skip
     print(json.dumps(result, indent=1))
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(result, indent=1) + "\n")
