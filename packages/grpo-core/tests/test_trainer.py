@@ -487,6 +487,9 @@ def test_grpo_steps_on_bfcl_multi_turn_conversations(tmp_path, tokenizer):
         assert "<tool_response>" in injected and "<tool_call>" not in injected and "<tool_response>" not in written
         calls_made = sum(len(turn) - 1 for turn in s.episode["turns"])  # each turn's last message has no call
         assert written.count("<tool_call>") == calls_made
+    # the warm start's target is the right conversation exactly as the environment splices it, injections masked
+    (sft,) = trainer.sft_batch(batch_records[:1]).groups
+    assert sft.completion_ids[0] == samples[0].completion_ids and sft.masks[0] == samples[0].mask
     before = {k: v.detach().clone() for k, v in model.named_parameters()}
     metrics = trainer.train_step()
     assert metrics["reward_mean"] == 0.5 and metrics["groups_kept"] == 2

@@ -96,6 +96,7 @@ class Trainer:
         self.prompt = PromptSpec(cfg.rollout.env, cfg.data.tool_format, shots, cfg.rollout.think)
         self.curriculum = Curriculum(self.train_records, cfg.train.curriculum)
         self._load_model(model, tokenizer)
+        self.task.bind(self.tokenizer)
         self._setup_optimizer()
         self.engine = self._make_engine()
         self.step = 0

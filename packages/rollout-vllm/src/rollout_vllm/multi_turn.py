@@ -62,6 +62,44 @@ def render_added_functions(tools: list[dict[str, Any]]) -> str:
     return json.dumps([{"type": "function", "function": t} for t in tools], ensure_ascii=False) + "\n" + ADDED_FUNCTIONS
 
 
+def tool_response(calls: list[Any], results: list[str]) -> str:
+    """The message that returns a step's results."""
+    body = json.dumps([{"name": c.name, "result": r} for c, r in zip(calls, results)], ensure_ascii=False)
+    return f"<tool_response>\n{body}\n</tool_response>"
+
+
+def user_message(record: Record, turn: int) -> str:
+    """The user's message opening ``turn``: its request, or BFCL's message adding the withheld functions."""
+    withheld = record.meta.get("withheld_tools", {})
+    if str(turn) in withheld:
+        return render_added_functions(withheld[str(turn)])
+    return "\n".join(m.get("content") or "" for m in record.meta["question"][turn])
+
+
+def gold_call_message(call: Any) -> str:
+    """One ground-truth call written as the model should write it (worked solutions, the SFT warm start)."""
+    body = json.dumps([{"name": call.name, "arguments": call.arguments}], ensure_ascii=False)
+    return f"<think>I call {call.name}.</think>\n<tool_call>\n{body}\n</tool_call>"
+
+
+def solution_pieces(record: Record, tokenizer: Any) -> list[tuple[str, bool]]:
+    """The ground-truth conversation as ``(text, written by the model)`` pieces, exactly as the environment would
+    splice it: one call per message, its results, a closing answer per turn, the next user turn."""
+    from toolcall_schema.multi_turn import Session, gold_calls
+
+    pieces, session = ChatPieces(tokenizer), Session.for_record(record)
+    out: list[tuple[str, bool]] = []
+    turns = gold_calls(record)
+    for t, calls in enumerate(turns):
+        if t > 0:
+            out.append((pieces.message("user", user_message(record, t), model_closed=True), False))
+        for c in calls:
+            out.append((gold_call_message(c), True))
+            out.append((pieces.message("user", tool_response([c], [session.call(c)]), model_closed=False), False))
+        out.append(("Done." + (pieces.eos if t + 1 < len(turns) else ""), True))
+    return out
+
+
 class MultiTurnEpisode:
     """One sample's conversation: its backend instances, the turn it is in and the steps it made."""
 
@@ -71,7 +109,6 @@ class MultiTurnEpisode:
         self.record, self.pieces = record, pieces
         self.session = Session.for_record(record)
         self.questions: list[list[dict[str, Any]]] = record.meta["question"]
-        self.withheld: dict[str, list[dict[str, Any]]] = record.meta.get("withheld_tools", {})
         self.turns: list[list[str]] = [[]]
         self.steps = 0
         self.force_quit = False
@@ -91,8 +128,7 @@ class MultiTurnEpisode:
         if self.steps > MAX_STEPS:
             self.force_quit = True
             return None
-        body = json.dumps([{"name": c.name, "result": r} for c, r in zip(parsed.calls, results)], ensure_ascii=False)
-        return self.pieces.message("user", f"<tool_response>\n{body}\n</tool_response>", model_closed=False)
+        return self.pieces.message("user", tool_response(parsed.calls, results), model_closed=False)
 
     def _next_turn(self, closed: bool) -> str | None:
         turn = len(self.turns)
@@ -101,11 +137,7 @@ class MultiTurnEpisode:
             return None
         self.turns.append([])
         self.steps = 0
-        if str(turn) in self.withheld:
-            content = render_added_functions(self.withheld[str(turn)])
-        else:
-            content = "\n".join(m.get("content") or "" for m in self.questions[turn])
-        return self.pieces.message("user", content, model_closed=closed)
+        return self.pieces.message("user", user_message(self.record, turn), model_closed=closed)
 
     def summary(self) -> dict[str, Any]:
         return {"turns": self.turns, "force_quit": self.force_quit, "finished": self.finished}

@@ -70,6 +70,9 @@ class Task:
         """Task-specific metrics over finished samples (default: none)."""
         return {}
 
+    def bind(self, tokenizer: Any) -> None:
+        """Learn the policy's tokenizer (tasks whose solutions depend on its chat template use it)."""
+
     def solution(self, record: Record, reasoning: bool = True) -> list[tuple[str, bool]]:
         """The record's gold answer written as this task's model should write it (worked examples, the SFT warm
         start), as ``(text, written by the model)`` pieces: what the environment would inject is ``False``
@@ -354,8 +357,19 @@ class MultiTurnTask(FunctionCallTask):
         steps = [len(turn) for s in samples for turn in s.episode["turns"]]
         return {"steps": sum(steps) / len(samples), "turns_reached": mean_turns(samples)}
 
+    tokenizer: Any = None  # the policy's: worked solutions splice the environment's messages in its chat template
+
+    def bind(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+
     def solution(self, record, reasoning=True) -> list[tuple[str, bool]]:
-        raise NotImplementedError("the bfcl_multi_turn task has no worked solution (no warm start, no shots) yet")
+        """The ground-truth conversation, one call per message, with the tool results and later user turns the
+        environment would inject (masked in SFT). Needs the policy's tokenizer (:meth:`bind`)."""
+        from .multi_turn import solution_pieces
+
+        if self.tokenizer is None:
+            raise ValueError("bfcl_multi_turn: bind the policy's tokenizer before asking for a worked solution")
+        return solution_pieces(record, self.tokenizer)
 
 
 def mean_turns(samples: Sequence[Sample]) -> float:

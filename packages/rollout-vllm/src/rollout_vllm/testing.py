@@ -87,17 +87,19 @@ class ScriptedConversations:
         pass
 
 
-def gold_conversation(record, thought: str = "Next step.") -> list[str]:
-    """A ``bfcl_multi_turn`` record's ground truth written as a model would: one ``<tool_call>`` message per call,
-    then a short closing answer per turn."""
-    import json
-
+def gold_conversation(record, thought: str | None = None) -> list[str]:
+    """A ``bfcl_multi_turn`` record's ground truth written as a model would: one ``<tool_call>`` message per call
+    (the worked solution's messages unless ``thought`` replaces their thought), then a closing answer per turn."""
     from toolcall_schema.multi_turn import gold_calls
+
+    from .multi_turn import gold_call_message
 
     messages = []
     for turn in gold_calls(record):
         for c in turn:
-            call = json.dumps([{"name": c.name, "arguments": c.arguments}])
-            messages.append(f"<think>{thought}</think>\n<tool_call>\n{call}\n</tool_call>")
+            message = gold_call_message(c)
+            if thought is not None:
+                message = f"<think>{thought}</think>" + message.split("</think>", 1)[1]
+            messages.append(message)
         messages.append("Done.<|im_end|>")
     return messages
