@@ -85,6 +85,21 @@ def test_triton_kernels_under_the_interpreter():
     assert proc.returncode == 0 and "kernels ok" in proc.stdout, proc.stderr[-3000:]
 
 
+def _random_case(seed, b, t, h, v, temperature, old_noise, ref_noise, keep):
+    """Random hidden states, head, targets and mask, and sampler / reference log-probs that are the current ones
+    plus noise (ratios inside and outside the clip range)."""
+    torch.manual_seed(seed)
+    hidden = torch.randn(b, t, h, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(v, h, dtype=torch.float64, requires_grad=True)
+    targets = torch.randint(0, v, (b, t))
+    mask = (torch.rand(b, t) > keep).float()
+    with torch.no_grad():
+        lp = torch.log_softmax((hidden @ weight.T) / temperature, -1).gather(-1, targets[..., None]).squeeze(-1)
+    old = (lp + old_noise * torch.randn(b, t, dtype=torch.float64)).float()
+    ref = (lp + ref_noise * torch.randn(b, t, dtype=torch.float64)).float()
+    return hidden, weight, targets, mask, old, ref, torch.randn(b)
+
+
 def _naive_grpo(hidden, weight, targets, old, adv, mask, ref, temperature, **kw):
     from grpo_core.maths import grpo_loss
 
@@ -106,17 +121,7 @@ def test_fused_grpo_loss_matches_the_naive_objective(agg, beta, entropy_coef, te
     every aggregation, clipped ratios away from 1, chunks that split sequences)."""
     from grpo_core.logprobs import fused_grpo_loss
 
-    torch.manual_seed(3)
-    b, t, h, v = 3, 11, 16, 777
-    hidden = torch.randn(b, t, h, dtype=torch.float64, requires_grad=True)
-    weight = torch.randn(v, h, dtype=torch.float64, requires_grad=True)
-    targets = torch.randint(0, v, (b, t))
-    mask = (torch.rand(b, t) > 0.25).float()
-    with torch.no_grad():
-        lp = torch.log_softmax((hidden @ weight.T) / temperature, -1).gather(-1, targets[..., None]).squeeze(-1)
-    old = (lp + 0.3 * torch.randn(b, t, dtype=torch.float64)).float()  # ratios inside and outside the clip range
-    ref = (lp + 0.2 * torch.randn(b, t, dtype=torch.float64)).float()
-    adv = torch.randn(b)
+    hidden, weight, targets, mask, old, ref, adv = _random_case(3, 3, 11, 16, 777, temperature, 0.3, 0.2, keep=0.25)
     kw = dict(beta=beta, entropy_coef=entropy_coef, agg=agg, max_len=16, clip_low=0.2, clip_high=0.28)
     want, want_stats = _naive_grpo(hidden, weight, targets, old, adv, mask, ref, temperature, **kw)
     want.backward()
@@ -176,17 +181,7 @@ def test_fused_loss_matches_the_naive_objective_for_the_2026_losses(options):
     pass); the loss and gradients still equal the full log-softmax path, with chunks that split sequences."""
     from grpo_core.logprobs import fused_grpo_loss
 
-    torch.manual_seed(5)
-    b, t, h, v = 4, 9, 16, 333
-    hidden = torch.randn(b, t, h, dtype=torch.float64, requires_grad=True)
-    weight = torch.randn(v, h, dtype=torch.float64, requires_grad=True)
-    targets = torch.randint(0, v, (b, t))
-    mask = (torch.rand(b, t) > 0.2).float()
-    with torch.no_grad():
-        lp = torch.log_softmax(hidden @ weight.T, -1).gather(-1, targets[..., None]).squeeze(-1)
-    old = (lp + 0.25 * torch.randn(b, t, dtype=torch.float64)).float()
-    ref = (lp + 0.2 * torch.randn(b, t, dtype=torch.float64)).float()
-    adv = torch.randn(b)
+    hidden, weight, targets, mask, old, ref, adv = _random_case(5, 4, 9, 16, 333, 1.0, 0.25, 0.2, keep=0.2)
     want, want_stats = _naive_grpo(hidden, weight, targets, old, adv, mask, ref, 1.0, **options)
     want.backward()
     gh, gw = hidden.grad.clone(), weight.grad.clone()

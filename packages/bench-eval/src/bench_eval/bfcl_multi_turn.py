@@ -10,7 +10,6 @@ BFCL v4's multi-turn score: the unweighted mean of the four categories.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +82,3 @@ def official_disagreements(records: list[Record], predictions: dict[str, str]) -
         if ours != theirs:
             out.append({"id": r.id, "ours": ours, "official": theirs})
     return out
-
-
-def failure_reasons(scored: list[Scored]) -> dict[str, int]:
-    """How often each failure reason occurs."""
-    return dict(Counter(s.reason for s in scored if not s.correct).most_common())

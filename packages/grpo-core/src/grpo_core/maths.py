@@ -150,7 +150,11 @@ def clipped_surrogate(
 ) -> torch.Tensor:
     """PPO/GRPO per-token loss ``-min(r·A, clip(r, 1-clip_low, 1+clip_high)·A)`` (DAPO's asymmetric clip when
     ``clip_high != clip_low``); ``advantages`` broadcast per sequence ``(B, 1)`` or per token."""
-    ratio = torch.exp(logp - old_logp)
+    return _clipped(torch.exp(logp - old_logp), advantages, clip_low, clip_high)
+
+
+def _clipped(ratio: torch.Tensor, advantages: torch.Tensor, clip_low: float, clip_high: float) -> torch.Tensor:
+    """PPO's pessimistic clipped objective ``-min(r·A, clip(r, 1-clip_low, 1+clip_high)·A)`` for any ratio."""
     return -torch.minimum(ratio * advantages, ratio.clamp(1 - clip_low, 1 + clip_high) * advantages)
 
 
@@ -175,8 +179,7 @@ def gspo(
     gradient ``s·∇log π_t``. Pair it with ``agg = seq-mean-token-mean`` for the paper's ``1/|y|`` weighting."""
     if seq_log_ratio is None:
         raise ValueError("gspo needs each sequence's log-ratio (seq_log_ratio)")
-    ratio = torch.exp(seq_log_ratio + logp - logp.detach())
-    return -torch.minimum(ratio * advantages, ratio.clamp(1 - clip_low, 1 + clip_high) * advantages)
+    return _clipped(torch.exp(seq_log_ratio + logp - logp.detach()), advantages, clip_low, clip_high)
 
 
 @register(POLICY_LOSSES, "cispo")

@@ -327,8 +327,8 @@ class Trainer:
             for k, s in enumerate(samples)
         ]
         rewards = torch.tensor([x.score for x in results]).view(len(records), n)
-        lengths = torch.tensor([len(s.completion_ids) for s in samples]).view(len(records), n)
         if algo.overlong_buffer:  # DAPO soft overlong punishment, before the advantages
+            lengths = torch.tensor([len(s.completion_ids) for s in samples]).view(len(records), n)
             budget, buffer = cfg.rollout.max_tokens, algo.overlong_buffer
             rewards = rewards + overlong_penalty(lengths, budget, buffer, algo.overlong_penalty)
         overlong = [s.truncated and s.finish_reason == "length" for s in samples]

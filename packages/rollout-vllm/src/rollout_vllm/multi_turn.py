@@ -108,7 +108,6 @@ class MultiTurnEpisode:
 
         self.record, self.pieces = record, pieces
         self.session = Session.for_record(record)
-        self.questions: list[list[dict[str, Any]]] = record.meta["question"]
         self.turns: list[list[str]] = [[]]
         self.steps = 0
         self.force_quit = False
@@ -132,7 +131,7 @@ class MultiTurnEpisode:
 
     def _next_turn(self, closed: bool) -> str | None:
         turn = len(self.turns)
-        if turn >= len(self.questions):
+        if turn >= len(self.record.meta["question"]):
             self.finished = True
             return None
         self.turns.append([])

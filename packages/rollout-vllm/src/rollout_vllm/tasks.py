@@ -354,8 +354,9 @@ class MultiTurnTask(FunctionCallTask):
         """``steps``: model messages per sample; ``turns_reached``: the turns a sample got to, on average."""
         if not samples or any(s.episode is None for s in samples):
             return {}
-        steps = [len(turn) for s in samples for turn in s.episode["turns"]]
-        return {"steps": sum(steps) / len(samples), "turns_reached": mean_turns(samples)}
+        steps = sum(len(turn) for s in samples for turn in s.episode["turns"])
+        turns = sum(len(s.episode["turns"]) for s in samples)
+        return {"steps": steps / len(samples), "turns_reached": turns / len(samples)}
 
     tokenizer: Any = None  # the policy's: worked solutions splice the environment's messages in its chat template
 
@@ -370,8 +371,3 @@ class MultiTurnTask(FunctionCallTask):
         if self.tokenizer is None:
             raise ValueError("bfcl_multi_turn: bind the policy's tokenizer before asking for a worked solution")
         return solution_pieces(record, self.tokenizer)
-
-
-def mean_turns(samples: Sequence[Sample]) -> float:
-    """How many turns the samples reached, on average."""
-    return sum(len(s.episode["turns"]) for s in samples) / len(samples)
