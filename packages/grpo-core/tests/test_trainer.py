@@ -8,6 +8,7 @@ import json
 
 import pytest
 import torch
+import transformers
 from grpo_core.config import Config, ConfigError, load
 from grpo_core.forward import encode_prefix, group_logprobs
 from grpo_core.trainer import fit
@@ -586,7 +587,12 @@ def test_the_update_builds_every_tensor_on_the_policy_device(tmp_path, tiny, tok
     assert trainer.device == resolve_device("auto") and next(tiny.parameters()).device == trainer.device
     group = trainer.collect(trainer.sample_records()).groups[0]
     meta = tiny_llama(tokenizer).to("meta")
-    hidden, targets, valid = group_hidden(meta, group.prompt_ids, group.completion_ids, trainer.pad_id)
+    try:
+        hidden, targets, valid = group_hidden(meta, group.prompt_ids, group.completion_ids, trainer.pad_id)
+    except RuntimeError as error:  # older transformers open an autocast on the input's device in the rotary embedding
+        if "unsupported scalarType" not in str(error):
+            raise
+        pytest.skip(f"transformers {transformers.__version__} cannot run a forward on the meta device")
     mask, old_logp, advantages = trainer.grpo_inputs(group, valid)
     assert {t.device.type for t in (hidden, targets, valid, mask, old_logp, advantages)} == {"meta"}
     b, t = targets.shape

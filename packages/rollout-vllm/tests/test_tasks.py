@@ -84,7 +84,6 @@ def test_function_call_without_thought_prompts_and_answers_with_the_call_alone(t
     """The no-reasoning ablation: no <think> asked for or shown; its gold answer scores 1 once the reward stops
     requiring a thought, and 0 (format) while it does."""
     from rollout_vllm.tasks import PromptSpec
-    from toolcall_reward import RewardConfig, score
 
     plain, direct = get_task("function_call"), get_task("function_call", think=False)
     ((answer, trained),) = direct.solution(CALL)
@@ -92,6 +91,7 @@ def test_function_call_without_thought_prompts_and_answers_with_the_call_alone(t
     shot = PromptSpec("function_call", shots=[(CALL, answer)], think=False)
     prompt = shot.render(CALL, tokenizer)
     assert "<think>" not in prompt and "<think>" in plain.prompt(CALL, tokenizer)
-    assert score(answer, CALL, RewardConfig(reward="binary", require_think=False)).correct
-    assert not score(answer, CALL, RewardConfig(reward="binary")).correct
     assert PromptSpec.from_dict(shot.to_dict()) == shot
+    reward = pytest.importorskip("toolcall_reward", reason="toolcall-reward is not a dependency of rollout-vllm")
+    assert reward.score(answer, CALL, reward.RewardConfig(reward="binary", require_think=False)).correct
+    assert not reward.score(answer, CALL, reward.RewardConfig(reward="binary")).correct

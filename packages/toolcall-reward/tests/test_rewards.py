@@ -123,12 +123,13 @@ def test_trl_adapter_with_record_column_and_flat_columns():
     assert fn.__name__ == "toolcall_binary_exact"
     completions = [text(GOLD), "junk"]
     assert fn(prompts=["p", "p"], completions=completions, record=[json.dumps(REC.to_dict())] * 2) == [1.0, 0.0]
+    with pytest.raises(KeyError, match="record"):
+        fn(prompts=["p"], completions=["x"], other=[1])
+    pytest.importorskip("datasets", reason="the flat columns come from toolcall-schema[hub]")
     ds = to_dataset([REC, REC])
     cols = {k: ds[k] for k in ds.column_names}
     conversational = [[{"role": "assistant", "content": text(GOLD)}], [{"role": "assistant", "content": "x"}]]
     assert fn(prompts=["p", "p"], completions=conversational, **cols) == [1.0, 0.0]
-    with pytest.raises(KeyError, match="record"):
-        fn(prompts=["p"], completions=["x"], other=[1])
 
 
 def test_batch_matches_single():

@@ -1,3 +1,8 @@
 """rollout-vllm: group sampling for GRPO with multi-turn tools, a sandbox and weight sync."""
 
-__version__ = "0.1.0"
+from importlib import metadata as _metadata
+
+try:
+    __version__ = _metadata.version("rollout-vllm")
+except _metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"

@@ -1,5 +1,7 @@
 """toolcall-reward: rewards that judge meaning, not spelling."""
 
+from importlib import metadata as _metadata
+
 from . import code_interpreter, multi_turn, tooln1  # noqa: F401  (register the code-interpreter, BFCL multi-turn and Tool-N1 rewards)
 from .bfcl import check_call, match_bfcl
 from .canonical import canonical
@@ -8,7 +10,10 @@ from .match import MATCHERS, MatchResult, match_calls
 from .rewards import REWARDS, RewardContext, RewardResult, register_reward, score, score_batch
 from .trl import trl_reward
 
-__version__ = "0.1.0"
+try:
+    __version__ = _metadata.version("toolcall-reward")
+except _metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "MATCHERS",

@@ -1,6 +1,8 @@
 """toolcall-schema: one validated record type for every tool-calling dataset, prompt rendering and
 output parsing."""
 
+from importlib import metadata as _metadata
+
 from .callsyntax import CallSyntaxError, format_calls, parse_calls
 from .converters import CONVERTERS
 from .io import (
@@ -20,7 +22,10 @@ from .parse import Diagnosis, ParsedOutput, format_completion, format_tool_call,
 from .prompt import TOOL_N1_SYSTEM_PROMPT, build_messages, render_prompt, sft_target
 from .validate import RecordError, record_errors, record_schema, validate_record
 
-__version__ = "0.1.0"
+try:
+    __version__ = _metadata.version("toolcall-schema")
+except _metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "CONVERTERS",
