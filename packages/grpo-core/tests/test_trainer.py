@@ -173,7 +173,8 @@ def test_sft_mode_and_lora(tmp_path, tiny, tokenizer):
         (["algo.lr=-1"], "algo.lr"),
         (["data.mask_rate=1.5"], "data.mask_rate"),
         (["algo.sft_warmup_steps=99"], "algo.sft_warmup_steps"),
-        (["train.deepspeed=3"], "train.deepspeed"),
+        (["train.deepspeed=3", "model.lora_r=8"], "train.deepspeed"),  # ZeRO-3 with LoRA is refused
+        (["train.deepspeed=4"], "train.deepspeed"),
         (["rollout.backend=tpu"], "rollout.backend"),
         (["algo.nope=1"], "algo.nope"),
         (["train.steps=many"], "train.steps"),
@@ -362,7 +363,7 @@ def test_wilson_interval_matches_hand_computed_values():
         ("auto", "/models/m", 0, True, "vllm"),
         ("auto", "/models/m", 0, False, "hf"),  # vLLM not installed (e.g. macOS): the HF fallback
         ("auto", None, 0, True, "hf"),  # a model object handed to fit(): nothing vLLM can load
-        ("auto", "/models/m", 8, True, "hf"),  # LoRA policies are not synced into vLLM yet
+        ("auto", "/models/m", 8, True, "vllm"),  # LoRA: vLLM serves base + adapter, merged at each sync
         ("hf", "/models/m", 0, True, "hf"),
         ("vllm", "/models/m", 0, False, "vllm"),
     ],
@@ -384,14 +385,32 @@ def test_auto_backend_prefers_vllm_only_when_it_can_serve_the_policy(
     assert trainer_module.Trainer._pick_backend(SimpleNamespace(cfg=cfg, model_path=path)) == expected
 
 
-def test_vllm_backend_with_lora_is_refused():
-    from types import SimpleNamespace
+def test_a_lora_policy_is_served_as_base_plus_adapter(tokenizer):
+    """What the rollout engine gets from a LoRA policy: the base model's names, each adapted weight with B·A·scale
+    added, and the policy itself untouched (no merge/unmerge drift)."""
+    from grpo_core.weights import served_weights
+    from peft import LoraConfig, get_peft_model
+    from rollout_vllm.testing import tiny_llama
 
-    from grpo_core.trainer import Trainer
-
-    cfg = load("quickstart", ["rollout.backend=vllm", "model.lora_r=8"])
-    with pytest.raises(ConfigError, match="LoRA"):
-        Trainer._pick_backend(SimpleNamespace(cfg=cfg, model_path="/models/m"))
+    torch.manual_seed(0)
+    base = tiny_llama(tokenizer)
+    names = {k for k, _ in base.named_parameters()}
+    policy = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
+    for name, p in policy.named_parameters():
+        if "lora_B" in name:
+            p.data.normal_()  # a trained adapter (B starts at zero)
+    before = {k: v.clone() for k, v in policy.state_dict().items()}
+    served = dict(served_weights(policy))
+    assert set(served) == names
+    q = policy.base_model.model.model.layers[0].self_attn.q_proj
+    expected = q.base_layer.weight + q.lora_B["default"].weight @ q.lora_A["default"].weight * 2.0  # alpha / r
+    torch.testing.assert_close(served["model.layers.0.self_attn.q_proj.weight"], expected)
+    assert torch.equal(served["model.layers.0.mlp.up_proj.weight"], base.model.layers[0].mlp.up_proj.weight)
+    assert all(torch.equal(v, policy.state_dict()[k]) for k, v in before.items())
+    fresh = tiny_llama(tokenizer)
+    fresh.load_state_dict(served)
+    ids = torch.tensor([[5, 9, 17, 33, 65]])
+    torch.testing.assert_close(fresh(ids).logits, policy(ids).logits, rtol=1e-5, atol=1e-5)
 
 
 def test_a_checkpoint_carries_the_prompt_it_was_trained_on(tmp_path, tiny, tokenizer):

@@ -38,3 +38,35 @@ def test_auto_backend_trains_on_vllm_rollouts_and_serves_the_updated_weights(tmp
         logits = trainer.model(torch.tensor([prompt + out.ids])).logits[0, len(prompt) - 1 : -1].float()
     ours = torch.log_softmax(logits, -1)[range(len(out.ids)), out.ids]
     assert torch.allclose(ours, torch.tensor(out.logprobs), atol=2e-2), (ours, out.logprobs)
+
+
+def test_lora_policy_is_served_by_vllm_as_trained(tmp_path):
+    """LoRA + vLLM: after each update vLLM serves base + adapter; its greedy output moves with training and is the
+    HF policy's own greedy choice at every token (up to near-ties, where the top two logits are within 1e-3)."""
+    import torch
+    from grpo_core.config import load
+    from grpo_core.trainer import Trainer
+    from rollout_vllm.core import SamplingConfig
+
+    small = ["data.train_size=8", "data.eval_size=2", "train.prompts_per_step=4", f"train.output_dir={tmp_path}"]
+    lora = ["model.lora_r=16", "algo.mode=sft", "algo.lr=2e-3", "rollout.max_tokens=24"]
+    trainer = Trainer(load("quickstart", small + lora))
+    assert trainer.backend == "vllm" and hasattr(trainer.model, "peft_config")
+    prompts = [trainer.prompt_ids(r) for r in trainer.eval_records]
+    greedy = SamplingConfig(temperature=0.0, max_tokens=24)
+
+    def served() -> list[list[int]]:
+        return [o.ids for o in trainer.engine.backend.generate_step(prompts, greedy, [], [24] * len(prompts))]
+
+    before = served()
+    for _ in range(3):
+        trainer.train_step()
+    after = served()
+    assert after != before  # the adapter's training reached vLLM
+    for prompt, ids in zip(prompts, after):
+        with torch.no_grad():
+            logits = trainer.model(torch.tensor([prompt + ids])).logits[0, len(prompt) - 1 : -1].float()
+        top2 = logits.topk(2, dim=-1)
+        for k, token in enumerate(ids):
+            if top2.indices[k, 0] != token:  # a near-tie is the only excuse
+                assert logits[k, top2.indices[k, 0]] - logits[k, token] < 1e-3, (k, token, top2)

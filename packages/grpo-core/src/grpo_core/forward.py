@@ -63,6 +63,17 @@ def encode_prefix(model, ids: list[int]) -> SharedPrefix:
     return SharedPrefix(len(ids), kv, leaves)
 
 
+def padded(completions: list[list[int]], pad_id: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The completions right-padded with ``pad_id`` ``(n, C)`` and their validity mask (1 on real tokens)."""
+    n, width = len(completions), max(1, max(len(c) for c in completions))
+    comp = torch.full((n, width), pad_id, dtype=torch.long, device=device)
+    valid = torch.zeros((n, width), dtype=torch.long, device=device)
+    for i, c in enumerate(completions):
+        comp[i, : len(c)] = torch.tensor(c, dtype=torch.long)
+        valid[i, : len(c)] = 1
+    return comp, valid
+
+
 def group_hidden(
     model,
     prompt_ids: list[int],
@@ -76,12 +87,8 @@ def group_hidden(
     ``prefix``: the already-encoded start of ``prompt_ids`` (at least one prompt token must follow it)."""
     decoder, head = base_and_head(model)
     device = head.device
-    n, width = len(completions), max(1, max(len(c) for c in completions))
-    comp = torch.full((n, width), pad_id, dtype=torch.long, device=device)
-    valid = torch.zeros((n, width), dtype=torch.long, device=device)
-    for i, c in enumerate(completions):
-        comp[i, : len(c)] = torch.tensor(c, dtype=torch.long)
-        valid[i, : len(c)] = 1
+    comp, valid = padded(completions, pad_id, device)
+    n, width = comp.shape
     prompt = torch.tensor([prompt_ids], dtype=torch.long, device=device)
     p = prompt.shape[1]
     if prefix is not None:
@@ -130,3 +137,19 @@ def group_logprobs(
         hidden.reshape(-1, hidden.shape[-1]), base_and_head(model)[1], comp.reshape(-1), temperature, chunk
     )
     return logp.view(n, width), valid
+
+
+def full_forward_logprobs(
+    model, prompt_ids: list[int], completions: list[list[int]], temperature: float = 1.0, pad_id: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(logp, mask)`` as :func:`group_logprobs`, through the model's own forward, LM head included (full
+    ``(n, T, V)`` logits): the path under ZeRO-3, whose engine gathers each module's partitioned parameters only
+    inside that module's forward."""
+    device = next(model.parameters()).device
+    comp, valid = padded(completions, pad_id, device)
+    n, p = len(completions), len(prompt_ids)
+    ids = torch.cat([torch.tensor([prompt_ids], dtype=torch.long, device=device).expand(n, p), comp], dim=1)
+    attn = torch.cat([torch.ones((n, p), dtype=torch.long, device=device), valid], dim=1)
+    logits = model(input_ids=ids, attention_mask=attn, use_cache=False).logits[:, p - 1 : -1].float()
+    logp = torch.log_softmax(logits / temperature, dim=-1).gather(-1, comp.unsqueeze(-1)).squeeze(-1)
+    return logp, valid

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from . import augment as aug
 from .converters import CONVERTERS
-from .io import ConversionReport, convert_file, read_jsonl, write_jsonl, write_parquet
+from .io import ConversionReport, convert_file, convert_hub, read_jsonl, write_jsonl, write_parquet
 from .model import Record
 from .validate import RecordError, record_errors
 
@@ -29,8 +29,12 @@ def _write(records: Iterable[Record], out: Path) -> int:
 
 def cmd_convert(a: argparse.Namespace) -> int:
     report = ConversionReport()
-    out = Path(a.output) if a.output else Path(a.input).with_suffix(".records.jsonl")
-    records = convert_file(a.format, a.input, strict=a.strict, report=report)
+    if a.hub:  # a dataset name for datasets.load_dataset: a hub id, or a local folder of data files
+        out = Path(a.output or f"{Path(a.input).name}.records.jsonl")
+        records = convert_hub(a.format, a.input, split=a.split, strict=a.strict, report=report)
+    else:
+        out = Path(a.output) if a.output else Path(a.input).with_suffix(".records.jsonl")
+        records = convert_file(a.format, a.input, strict=a.strict, report=report)
     n = _write(_progress(records, f"convert {a.format}"), out)
     print(report.summary() if not a.quiet else report.summary().splitlines()[0])
     print(f"wrote {n} records to {out}")
@@ -93,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
         "input", help="input file (JSON array or JSON Lines; for bfcl and bfcl_multi_turn also a category name)"
     )
     c.add_argument("-o", "--output", help="output .jsonl or .parquet (default: INPUT.records.jsonl)")
+    c.add_argument(
+        "--hub",
+        action="store_true",
+        help="INPUT is a dataset for datasets.load_dataset (a hub id such as Salesforce/xlam-function-calling-60k, "
+        "or a local folder of data files); needs the hub extra",
+    )
+    c.add_argument("--split", default="train", help="with --hub: the split to convert")
     c.add_argument("--strict", action="store_true", help="stop with exit 1 at the first bad record")
     c.add_argument("-q", "--quiet", action="store_true", help="print only the first summary line")
     c.set_defaults(fn=cmd_convert)
