@@ -418,14 +418,11 @@ class Trainer:
 
     def _group_loss(self, group: Group, prefix=None, ref_prefix=None) -> tuple[torch.Tensor, dict[str, float]]:
         cfg = self.cfg.algo
-        if group.logprobs is None and self.zero3:
+        if group.logprobs is None and self.zero3:  # SFT: mean negative log-likelihood of the model's target tokens
             logp, valid = full_forward_logprobs(
                 self._module(), group.prompt_ids, group.completion_ids, 1.0, self.pad_id
             )
-            rows = [m + [0] * (valid.shape[1] - len(m)) for m in group.masks]
-            mask = torch.tensor(rows, dtype=logp.dtype, device=logp.device) * valid
-            return -(logp * mask).sum() / mask.sum().clamp(min=1), {}
-        if group.logprobs is None:  # SFT: mean negative log-likelihood of the model's target tokens
+        elif group.logprobs is None:
             logp, valid = group_logprobs(
                 self._module(),
                 group.prompt_ids,
@@ -435,6 +432,7 @@ class Trainer:
                 self.pad_id,
                 prefix=prefix,
             )
+        if group.logprobs is None:
             rows = [m + [0] * (valid.shape[1] - len(m)) for m in group.masks]
             mask = torch.tensor(rows, dtype=logp.dtype, device=logp.device) * valid
             return -(logp * mask).sum() / mask.sum().clamp(min=1), {}
