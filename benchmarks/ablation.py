@@ -3,7 +3,8 @@ SFT only vs GRPO only vs SFT → GRPO, binary vs fine-grained reward, with vs wi
 
 Each variant is one ``grpo-train`` run of the quickstart recipe with a few overrides, scored on its own held-out
 synthetic set (its ``report.json``) and on five BFCL categories by ``bench-eval run`` with the prompt it trained
-on; the base model is scored on BFCL with the default variant's prompt. A run that finished is not run again.
+on; the base model is scored on BFCL with the default variant's prompt. A run that finished is not run again, and
+rows already in ``ablation.json`` for variants or seeds not run this time are kept.
 
     python benchmarks/ablation.py --seeds 0 1       # or: uvx nox -s ablation -- --seeds 0 1
 
@@ -65,6 +66,8 @@ def main() -> None:
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     backend = "vllm" if importlib.util.find_spec("vllm") else "hf"
+    results = Path(a.results)
+    table = json.loads((results / "ablation.json").read_text()) if (results / "ablation.json").exists() else []
     rows = []
     for seed in a.seeds:
         for name in a.variants:
@@ -81,14 +84,25 @@ def main() -> None:
             scores = bfcl(str(run_dir), out / f"bfcl-{run_dir.name}", a.bfcl_limit, backend)
             rows.append({"variant": name, "seed": seed, "wall_seconds": wall, "bfcl": scores, **report})
         # The base model gets the default variant's prompt (else the first run's): the before column of the table.
+        if any(r["variant"] == "base model" and r["seed"] == seed for r in table):
+            continue
         runs = [out / f"{slug(name)}-s{seed}" for name in [next(iter(VARIANTS)), *a.variants]]
         prompt_run = next(r for r in runs if r.exists())
         base = bfcl("smollm2-135m-instruct", out / f"bfcl-base-s{seed}", a.bfcl_limit, backend, prompt_run)
         rows.append({"variant": "base model", "seed": seed, "bfcl": base, "after": rows[-1]["before"]})
-    results = Path(a.results)
     results.mkdir(parents=True, exist_ok=True)
+    rows = merge(table, rows)
     (results / "ablation.json").write_text(json.dumps(rows, indent=1) + "\n")
     write_table(rows, results)
+
+
+def merge(old: list[dict], rows: list[dict]) -> list[dict]:
+    """The table so far with this run's rows added: a (variant, seed) measured again replaces its old row, rows of
+    variants and seeds not run this time are kept (the base model's too), and the order is by seed, then VARIANTS."""
+    fresh = {(r["variant"], r["seed"]) for r in rows}
+    merged = [r for r in old if (r["variant"], r["seed"]) not in fresh] + rows
+    order = [*VARIANTS, "base model"]
+    return sorted(merged, key=lambda r: (r["seed"], order.index(r["variant"]) if r["variant"] in order else len(order)))
 
 
 def pct(x: dict | None) -> str:

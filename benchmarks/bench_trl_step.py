@@ -100,7 +100,7 @@ def trl(steps: int, name: str = "trl") -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=4, help="steps per trainer; the median is over steps 2 onwards")
     ap.add_argument("--one", choices=ROWS)
     ap.add_argument("--rows", nargs="*", default=list(ROWS), choices=ROWS, help="what this run measures (ours always)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_trl_step.json"))

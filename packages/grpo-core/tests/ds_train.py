@@ -1,6 +1,7 @@
-"""Run by torchrun (gloo, CPU): a few GRPO steps of a tiny model under DeepSpeed (ZeRO stage: argv[2], default 2).
-ZeRO-3 runs with ``stage3_param_persistence_threshold = 0``, so every parameter is really partitioned; the last
-checkpoint holds the full weights either way."""
+"""Run by torchrun (gloo, CPU): a tiny model under DeepSpeed (ZeRO stage: argv[2], default 2), one SFT warm-start
+step, then two GRPO steps with a KL term against the warm-started reference. ZeRO-3 runs with
+``stage3_param_persistence_threshold = 0``, so every parameter is really partitioned; the last checkpoint holds the
+full weights either way."""
 
 import json
 import os
@@ -44,11 +45,11 @@ if __name__ == "__main__":
     spec = ds_spec(out, stage) if dist.get_rank() == 0 else None
     spec = [spec]
     dist.broadcast_object_list(spec, src=0)
-    cfg = load("quickstart", ["data.train_size=12", "data.eval_size=2", "data.shots=0", "rollout.n=4",
-                              "rollout.max_tokens=6", "train.prompts_per_step=2", "train.steps=2", "train.save_every=0",
-                              f"train.output_dir={out}", "reward.reward=test_odd_length", "algo.lr=1e-3",
-                              "algo.beta=0", f"train.deepspeed={spec[0]}", "algo.sft_warmup_steps=0",
-                              "rollout.backend=hf"])  # fmt: skip
+    overrides = ["data.train_size=12", "data.eval_size=2", "data.shots=0", "rollout.n=4", "rollout.max_tokens=6"]
+    overrides += ["train.prompts_per_step=2", "train.steps=3", "train.save_every=0", f"train.output_dir={out}"]
+    overrides += ["reward.reward=test_odd_length", "algo.lr=1e-3", "algo.beta=0.1", "algo.sft_warmup_steps=1"]
+    overrides += [f"train.deepspeed={spec[0]}", "rollout.backend=hf"]
+    cfg = load("quickstart", overrides)
     full = sum(p.numel() for p in model.parameters())
     fit(cfg, model=model, tokenizer=tokenizer, progress=False)
     # what this rank holds: under ZeRO-3 its partition (ds_tensor), the full parameter being an empty placeholder

@@ -1,6 +1,6 @@
 """DeepSpeed ZeRO across two CPU ranks (torchrun, gloo): each rank generates for its own prompts, gradients
 are reduced, both ranks end with the same updated weights, and ZeRO-3 (parameters really partitioned) ends where
-ZeRO-2 does."""
+ZeRO-2 does, through an SFT warm start, the switch of the KL reference to the warm-started policy and GRPO."""
 
 import json
 import os
@@ -27,7 +27,8 @@ def two_ranks(out: Path, stage: str, port: int) -> list[dict]:
     ranks = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert sorted(r["rank"] for r in ranks) == [0, 1] and all(r["world"] == 2 for r in ranks)
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in rows if "reward_mean" in r] == [1, 2]
+    assert [r["mode"] for r in rows if "mode" in r] == ["sft", "grpo", "grpo"]
+    assert [r["step"] for r in rows if "reward_mean" in r] == [2, 3]
     return ranks
 
 
@@ -38,8 +39,17 @@ def test_two_rank_zero2_and_zero3_runs_end_with_the_same_weights(tmp_path):
     zero3 = two_ranks(tmp_path / "zero3", "3", 29534)
     assert all(r["held"] == r["full"] for r in zero2)
     assert all(r["held"] <= r["full"] / 2 + 64 for r in zero3), zero3  # really partitioned: each rank holds half
-    w2 = load_file(str(tmp_path / "zero2" / "checkpoint-2" / "model" / "model.safetensors"))
-    w3 = load_file(str(tmp_path / "zero3" / "checkpoint-2" / "model" / "model.safetensors"))
+    w2 = load_file(str(tmp_path / "zero2" / "checkpoint-3" / "model" / "model.safetensors"))
+    w3 = load_file(str(tmp_path / "zero3" / "checkpoint-3" / "model" / "model.safetensors"))
+    # The KL reference is the warm-started policy (one SFT step away from the start), gathered whole under ZeRO-3.
+    ref2, ref3 = (
+        torch.load(tmp_path / run / "checkpoint-3" / "trainer_state.pt", weights_only=False)["reference"]
+        for run in ("zero2", "zero3")
+    )
+    assert len([k for k in w2 if not torch.equal(ref2[k], start[k])]) > len(w2) // 2  # the warm start moved it
+    assert len([k for k in w2 if not torch.equal(ref2[k], w2[k])]) > len(w2) // 2  # and GRPO moved on from it
+    for k in w2:
+        torch.testing.assert_close(ref3[k], ref2[k], rtol=0, atol=1e-5, msg=k)
     assert w2.keys() == w3.keys()
     moved = [k for k in w2 if not torch.equal(w2[k], start[k])]
     assert len(moved) > len(w2) // 2  # training moved most tensors
