@@ -113,13 +113,14 @@ def pct(x: dict | None) -> str:
 
 def write_table(rows: list[dict], out: Path) -> None:
     lines = [
-        "| variant | seed | held-out: after warm start | held-out: after | BFCL AST mean | irrelevance |",
-        "|---|---|---|---|---|---|",
+        "| variant | seed | held-out: before (its prompt) | after warm start | after | BFCL AST mean | irrelevance |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         b = r["bfcl"]
         lines.append(
-            f"| {r['variant']} | {r['seed']} | {pct(r.get('after_warmup'))} | {pct(r.get('after'))} "
+            f"| {r['variant']} | {r['seed']} | {pct(r.get('before'))} | {pct(r.get('after_warmup'))} "
+            f"| {pct(r.get('after'))} "
             f"| {100 * b['ast_mean']:.1f}% | {100 * b['irrelevance']:.1f}% |"
         )
     (out / "ablation.md").write_text("\n".join(lines) + "\n")
