@@ -139,7 +139,9 @@ def write_table(rows: list[dict], out: Path) -> None:
     ):
         means = [sum(get(r) for r in rows if r["variant"] == n) / sum(r["variant"] == n for r in rows) for n in names]
         ax.bar([i + (k - 0.5) * width for i in range(len(names))], means, width, label=label)
-    ax.set_xticks(range(len(names)), [n.replace(", ", ",\n").replace(" (", "\n(") for n in names], fontsize=7)
+    seeds = {n: sorted(r["seed"] for r in rows if r["variant"] == n) for n in names}
+    labels = [n.replace(", ", ",\n").replace(" (", "\n(") + f"\nseeds {seeds[n]}" for n in names]
+    ax.set_xticks(range(len(names)), labels, fontsize=7)
     ax.set_ylabel("accuracy (mean over seeds)")
     ax.legend(fontsize="small")
     fig.tight_layout()
