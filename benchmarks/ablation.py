@@ -131,17 +131,21 @@ def write_table(rows: list[dict], out: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(dict.fromkeys(r["variant"] for r in rows))
+    by_variant: dict[str, list[dict]] = {}
+    for r in rows:
+        by_variant.setdefault(r["variant"], []).append(r)
     fig, ax = plt.subplots(figsize=(8, 3.8))
     width = 0.38
     for k, (label, get) in enumerate(
         [("held-out accuracy", lambda r: r["after"]["accuracy"]), ("BFCL AST mean", lambda r: r["bfcl"]["ast_mean"])]
     ):
-        means = [sum(get(r) for r in rows if r["variant"] == n) / sum(r["variant"] == n for r in rows) for n in names]
-        ax.bar([i + (k - 0.5) * width for i in range(len(names))], means, width, label=label)
-    seeds = {n: sorted(r["seed"] for r in rows if r["variant"] == n) for n in names}
-    labels = [n.replace(", ", ",\n").replace(" (", "\n(") + f"\nseeds {seeds[n]}" for n in names]
-    ax.set_xticks(range(len(names)), labels, fontsize=7)
+        means = [sum(map(get, runs)) / len(runs) for runs in by_variant.values()]
+        ax.bar([i + (k - 0.5) * width for i in range(len(means))], means, width, label=label)
+    labels = [
+        n.replace(", ", ",\n").replace(" (", "\n(") + f"\nseeds {sorted(r['seed'] for r in runs)}"
+        for n, runs in by_variant.items()
+    ]
+    ax.set_xticks(range(len(labels)), labels, fontsize=7)
     ax.set_ylabel("accuracy (mean over seeds)")
     ax.legend(fontsize="small")
     fig.tight_layout()
