@@ -196,13 +196,47 @@ def _families() -> list[Family]:
         q = f"A stadium sold {n} seats for {cents(p)} dollars each. How much money did it take in, in dollars?"
         return q, f"{n} * {dec(p)}", n * p
 
+    @family("solar_output")
+    def _(rng):
+        a, b = big(rng), rng.randint(100, 999)
+        q = f"A solar farm has {a} panels and each panel makes {b} watts. How many watts does the farm make?"
+        return q, f"{a} * {b}", Fraction(a * b)
+
+    @family("server_bill")
+    def _(rng):
+        n, p = big(rng), money(rng)
+        q = f"A cloud provider bills {cents(p)} dollars for each of {n} servers. What is the bill in dollars?"
+        return q, f"{n} * {dec(p)}", n * p
+
+    @family("reservoir")
+    def _(rng):
+        a, b = sorted((big(rng), big(rng)), reverse=True)
+        q = f"A reservoir holds {a} liters. Then {b} liters are drained. How many liters are left?"
+        return q, f"{a} - {b}", Fraction(a - b)
+
+    @family("print_batches")
+    def _(rng):
+        k, each = rng.randint(3, 97), big(rng)
+        q = f"A printer printed {k * each} pages in {k} equal batches. How many pages were in each batch?"
+        return q, f"{k * each} // {k}", Fraction(each)
+
     return fams
 
 
 FAMILIES = _families()
 # Held out: new stories whose operations training covers (a product, a difference, an exact division, a
-# price times a count), so evaluation measures reading an unseen problem, not inventing an unseen operation.
-HELD_OUT = ("speed_distance", "difference", "per_day", "ticket_revenue")
+# price times a count, two stories each), so evaluation measures reading an unseen problem, not inventing an
+# unseen operation. Eight families, so that one family's change of operation moves the score by 1/8, not 1/4.
+HELD_OUT = (
+    "speed_distance",
+    "difference",
+    "per_day",
+    "ticket_revenue",
+    "solar_output",
+    "server_bill",
+    "reservoir",
+    "print_batches",
+)
 
 
 def family_split(held_out: tuple[str, ...] = HELD_OUT) -> tuple[list[Family], list[Family]]:
