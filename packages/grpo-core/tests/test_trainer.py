@@ -442,6 +442,23 @@ def test_dynamic_sampling_rolls_out_more_prompts_and_trains_on_at_most_prompts_p
     assert len(trainer.sample_records(1.0)) == 2  # SFT steps and oversample=1 sample prompts_per_step
 
 
+@register_reward("test_constant")
+def constant(text, record, cfg):
+    return RewardResult(1.0, {}, "ok", correct=True)
+
+
+def test_uniform_groups_are_kept_for_the_kl_term_when_asked_and_counted_as_uninformative(tmp_path, tiny, tokenizer):
+    from grpo_core.trainer import Trainer
+
+    over = {"reward.reward": "test_constant", "algo.drop_uniform": "false"}
+    trainer = Trainer(tiny_config(tmp_path, **over), model=tiny, tokenizer=tokenizer)
+    batch = trainer.collect(trainer.sample_records(1.0))
+    assert batch.metrics["groups_kept"] == len(batch.groups) == 2 and batch.metrics["groups_informative"] == 0
+    assert all(float(g.advantages.abs().max()) == 0.0 for g in batch.groups)  # no policy gradient, only the KL term
+    dropped = Trainer(tiny_config(tmp_path, **{"reward.reward": "test_constant"}), model=tiny, tokenizer=tokenizer)
+    assert not dropped.collect(dropped.sample_records(1.0)).groups
+
+
 def test_no_thought_ablation_needs_a_reward_that_does_not_require_one():
     with pytest.raises(ConfigError, match=r"reward\.require_think"):
         load("quickstart", ["rollout.think=false"])
