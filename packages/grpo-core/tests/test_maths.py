@@ -4,7 +4,15 @@ import math
 
 import pytest
 import torch
-from grpo_core.maths import ADVANTAGES, aggregate, clipped_surrogate, grpo_loss, informative_groups, kl_penalty
+from grpo_core.maths import (
+    ADVANTAGES,
+    aggregate,
+    clipped_surrogate,
+    grpo_loss,
+    informative_groups,
+    kl_penalty,
+    teaching_groups,
+)
 
 
 def test_group_advantages_by_hand():
@@ -17,6 +25,18 @@ def test_group_advantages_by_hand():
     batch = ADVANTAGES["grpo"](r, scale="batch", eps=0.0)
     assert torch.allclose(batch[0], torch.tensor([0.5, -0.5, -0.5, 0.5]) / r.std())
     assert torch.allclose(ADVANTAGES["rloo"](torch.tensor([[3.0, 1.0]])), torch.tensor([[2.0, -2.0]]))
+
+
+def test_batch_baseline_gives_uniform_groups_an_advantage():
+    r = torch.tensor([[1.0, 1.0], [0.0, 1.0], [0.0, 0.0]])
+    adv = ADVANTAGES["reinforce_plus_plus"](r, eps=0.0)
+    expected = (r - 0.5) / r.std()  # batch mean 0.5
+    assert torch.allclose(adv, expected) and adv[0].min() > 0 > adv[2].max()
+    assert torch.allclose(ADVANTAGES["reinforce_plus_plus"](r, scale="none"), r - 0.5)
+    assert teaching_groups(r, "reinforce_plus_plus").tolist() == [True, True, True]
+    assert teaching_groups(r, "grpo").tolist() == [False, True, False]
+    even = torch.tensor([[1.0, 1.0], [0.0, 0.0], [0.5, 0.5]])  # a uniform group at the batch mean teaches nothing
+    assert teaching_groups(even, "reinforce_plus_plus").tolist() == [True, True, False]
 
 
 def test_uniform_groups_are_found():

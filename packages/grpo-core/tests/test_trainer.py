@@ -459,6 +459,33 @@ def test_uniform_groups_are_kept_for_the_kl_term_when_asked_and_counted_as_uninf
     assert not dropped.collect(dropped.sample_records(1.0)).groups
 
 
+@register_reward("test_by_record")
+def by_record(text, record, cfg):
+    """The same score for every sample of a record, a different one from record to record."""
+    value = float(int(record.id.rsplit("-", 1)[-1]) % 2)
+    return RewardResult(value, {}, "ok", correct=bool(value))
+
+
+def test_a_batch_baseline_trains_on_groups_a_group_baseline_drops(tmp_path, tiny, tokenizer):
+    from grpo_core.trainer import Trainer
+
+    over = {"reward.reward": "test_by_record", "train.prompts_per_step": 4, "algo.beta": 0.0}
+    grpo = Trainer(tiny_config(tmp_path, **over), model=tiny, tokenizer=tokenizer)
+    records = grpo.curriculum.records[:4]
+    assert [int(r.id.rsplit("-", 1)[-1]) % 2 for r in records] == [0, 1, 0, 1]  # both kinds of group
+    assert not grpo.collect(records).groups
+    rpp = Trainer(
+        tiny_config(tmp_path, **over, **{"algo.advantage": "reinforce_plus_plus"}), model=tiny, tokenizer=tokenizer
+    )
+    batch = rpp.collect(records)
+    assert batch.metrics["groups_informative"] == 0 and len(batch.groups) == 4
+    for g in batch.groups:  # right records pushed up, wrong ones down
+        assert (g.advantages > 0).all() if g.rewards[0] == 1.0 else (g.advantages < 0).all()
+    before = {k: v.detach().clone() for k, v in tiny.named_parameters()}
+    rpp.update(batch)
+    assert any(not torch.equal(before[k], v) for k, v in tiny.named_parameters())
+
+
 def test_no_thought_ablation_needs_a_reward_that_does_not_require_one():
     with pytest.raises(ConfigError, match=r"reward\.require_think"):
         load("quickstart", ["rollout.think=false"])

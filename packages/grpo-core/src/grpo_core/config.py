@@ -125,8 +125,14 @@ class AlgoConfig:
     clip_low: float = field(default=0.2, metadata={"help": "ratio clip below 1"})
     clip_high: float = field(default=0.2, metadata={"help": "ratio clip above 1 (DAPO: 0.28)"})
     entropy_coef: float = field(default=0.0, metadata={"help": "entropy bonus"})
-    advantage: str = field(default="grpo", metadata={"help": "advantage estimator (ADVANTAGES registry)"})
-    scale: str = field(default="group", metadata={"help": "group, batch or none (Dr. GRPO)"})
+    advantage: str = field(
+        default="grpo",
+        metadata={"help": "ADVANTAGES key: grpo, rloo, reinforce_plus_plus (a batch baseline)"},
+    )
+    scale: str = field(
+        default="group",
+        metadata={"help": "group, batch or none (Dr. GRPO); reinforce_plus_plus divides by the batch std unless none"},
+    )
     policy_loss: str = field(
         default="clipped", metadata={"help": "POLICY_LOSSES key: clipped (PPO/GRPO), vanilla, gspo, cispo"}
     )
@@ -152,7 +158,10 @@ class AlgoConfig:
     agg: str = field(
         default="token-mean", metadata={"help": "token-mean, seq-mean-token-mean, seq-mean-token-sum-norm"}
     )
-    drop_uniform: bool = field(default=True, metadata={"help": "drop groups whose rewards are all equal"})
+    drop_uniform: bool = field(
+        default=True,
+        metadata={"help": "drop groups that carry no advantage (under a group baseline: rewards all equal)"},
+    )
     updates_per_batch: int = field(default=1, metadata={"help": "optimizer steps per rollout batch (mini-batches)"})
     logprob_chunk: int = field(default=1024, metadata={"help": "rows per chunk in the fused log-prob kernel"})
     share_prefix: bool = field(

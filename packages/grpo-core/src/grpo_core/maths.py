@@ -109,10 +109,31 @@ def rloo_advantages(rewards: torch.Tensor, scale: str = "none", eps: float = 1e-
     return (rewards - rewards.mean(dim=1, keepdim=True)) * n / (n - 1)
 
 
+@register(ADVANTAGES, "reinforce_plus_plus")
+def batch_baseline_advantages(rewards: torch.Tensor, scale: str = "batch", eps: float = 1e-6) -> torch.Tensor:
+    """REINFORCE++'s global baseline: ``r - mean_batch(r)``, divided by the batch std (any ``scale`` but
+    ``"none"``). A group whose samples all score the same still teaches: up when it beats the batch, down when
+    it falls below it (under a group baseline such a group carries nothing). Returns ``(G, n)``."""
+    centred = rewards - rewards.mean()
+    return centred if scale == "none" else centred / (rewards.std() + eps)
+
+
 def informative_groups(rewards: torch.Tensor, tol: float = 0.0) -> torch.Tensor:
     """Boolean ``(G,)``: groups whose rewards are not all equal (SimpleGRPO drops the others: they carry no
     learning signal under group normalisation)."""
     return (rewards.max(dim=1).values - rewards.min(dim=1).values) > tol
+
+
+BATCH_BASELINES = {"reinforce_plus_plus"}  # estimators under which a group of equal rewards can still teach
+
+
+def teaching_groups(rewards: torch.Tensor, estimator: str, tol: float = 1e-6) -> torch.Tensor:
+    """Boolean ``(G,)``: the groups that carry an advantage under ``estimator``: the informative ones, and under
+    a batch baseline also the uniform ones whose reward is away from the batch mean."""
+    mixed = informative_groups(rewards)
+    if estimator not in BATCH_BASELINES:
+        return mixed
+    return mixed | ((rewards.mean(dim=1) - rewards.mean()).abs() > tol)
 
 
 def overlong_penalty(lengths: torch.Tensor, max_len: int, buffer: int, penalty: float = 1.0) -> torch.Tensor:

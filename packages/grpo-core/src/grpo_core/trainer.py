@@ -43,7 +43,7 @@ from .forward import (
     group_logprobs,
 )
 from .logprobs import fused_grpo_loss
-from .maths import ADVANTAGES, grpo_loss, informative_groups, overlong_penalty
+from .maths import ADVANTAGES, grpo_loss, informative_groups, overlong_penalty, teaching_groups
 from .weights import served_weights
 
 Phase = Literal["grpo", "sft"]
@@ -374,9 +374,9 @@ class Trainer:
         overlong = [s.truncated and s.finish_reason == "length" for s in samples]
         for i, r in enumerate(records):
             self.curriculum.update(r.id, [x.correct for x in results[i * n : (i + 1) * n]])
-        informative_mask = informative_groups(rewards)
-        informative = int(informative_mask.sum())
-        keep = informative_mask if algo.drop_uniform else torch.ones(len(records), dtype=torch.bool)
+        informative = int(informative_groups(rewards).sum())
+        teaches = teaching_groups(rewards, algo.advantage)
+        keep = teaches if algo.drop_uniform else torch.ones(len(records), dtype=torch.bool)
         keep &= keep.cumsum(0) <= cfg.train.prompts_per_step  # dynamic sampling: the first prompts_per_step of them
         advantages = ADVANTAGES[algo.advantage](rewards, scale=algo.scale)
         groups = []
