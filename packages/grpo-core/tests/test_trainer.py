@@ -462,7 +462,7 @@ def test_uniform_groups_are_kept_for_the_kl_term_when_asked_and_counted_as_uninf
 @register_reward("test_by_record")
 def by_record(text, record, cfg):
     """The same score for every sample of a record, a different one from record to record."""
-    value = float(int(record.id.rsplit("-", 1)[-1]) % 2)
+    value = float(record.id[-1:] in "13579")  # never raises: every registered reward meets arbitrary records
     return RewardResult(value, {}, "ok", correct=bool(value))
 
 
