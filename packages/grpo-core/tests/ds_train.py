@@ -1,5 +1,6 @@
 """Run by torchrun (gloo, CPU): a tiny model under DeepSpeed (ZeRO stage: argv[2], default 2), one SFT warm-start
-step, then two GRPO steps with a KL term against the warm-started reference. ZeRO-3 runs with
+step, then two GRPO steps with a KL term against the warm-started reference (reward: argv[3], default
+``test_odd_length``). ZeRO-3 runs with
 ``stage3_param_persistence_threshold = 0``, so every parameter is really partitioned; the last checkpoint holds the
 full weights either way."""
 
@@ -21,6 +22,11 @@ def odd_length(text, record, cfg):
     return RewardResult(float(len(text) % 2), {}, "ok", correct=bool(len(text) % 2))
 
 
+@register_reward("test_always_zero")
+def always_zero(text, record, cfg):
+    return RewardResult(0.0, {}, "ok", correct=False)
+
+
 def ds_spec(out: Path, stage: str) -> str:
     if stage != "3":
         return stage
@@ -37,6 +43,7 @@ def ds_spec(out: Path, stage: str) -> str:
 
 if __name__ == "__main__":
     out, stage = Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "2"
+    reward = sys.argv[3] if len(sys.argv) > 3 else "test_odd_length"
     dist.init_process_group("gloo")
     torch.manual_seed(0)
     tokenizer = byte_tokenizer()
@@ -47,7 +54,7 @@ if __name__ == "__main__":
     dist.broadcast_object_list(spec, src=0)
     overrides = ["data.train_size=12", "data.eval_size=2", "data.shots=0", "rollout.n=4", "rollout.max_tokens=6"]
     overrides += ["train.prompts_per_step=2", "train.steps=3", "train.save_every=0", f"train.output_dir={out}"]
-    overrides += ["reward.reward=test_odd_length", "algo.lr=1e-3", "algo.beta=0.1", "algo.sft_warmup_steps=1"]
+    overrides += [f"reward.reward={reward}", "algo.lr=1e-3", "algo.beta=0.1", "algo.sft_warmup_steps=1"]
     overrides += [f"train.deepspeed={spec[0]}", "rollout.backend=hf"]
     cfg = load("quickstart", overrides)
     full = sum(p.numel() for p in model.parameters())

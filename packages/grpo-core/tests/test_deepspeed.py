@@ -17,11 +17,11 @@ from rollout_vllm.testing import byte_tokenizer, tiny_llama  # noqa: E402
 from safetensors.torch import load_file  # noqa: E402
 
 
-def two_ranks(out: Path, stage: str, port: int) -> list[dict]:
+def two_ranks(out: Path, stage: str, port: int, reward: str = "test_odd_length") -> list[dict]:
     torchrun = shutil.which("torchrun") or str(Path(sys.executable).parent / "torchrun")
     env = {**os.environ, "DS_BUILD_OPS": "0", "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1"}
     script = str(Path(__file__).with_name("ds_train.py"))
-    cmd = [torchrun, "--nproc_per_node", "2", "--master_port", str(port), script, str(out), stage]
+    cmd = [torchrun, "--nproc_per_node", "2", "--master_port", str(port), script, str(out), stage, reward]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
     ranks = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -55,3 +55,19 @@ def test_two_rank_zero2_and_zero3_runs_end_with_the_same_weights(tmp_path):
     assert len(moved) > len(w2) // 2  # training moved most tensors
     for k in w2:  # ZeRO-3's forward is the full-logits path, ZeRO-2's the fused kernel: equal up to rounding
         torch.testing.assert_close(w3[k], w2[k], rtol=0, atol=1e-5, msg=k)
+
+
+def test_grpo_steps_where_no_rank_kept_a_group_leave_the_weights_where_they_were(tmp_path):
+    """Every GRPO reward is zero, so both ranks drop every group: no optimizer step is taken (an AdamW step on zero
+    gradients would still move the weights on the warm start's momentum), and the policy ends where the warm
+    start left it."""
+    torch.manual_seed(0)
+    start = tiny_llama(byte_tokenizer()).state_dict()
+    two_ranks(tmp_path / "run", "2", 29535, reward="test_always_zero")
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["groups_kept"] for r in rows if "groups_kept" in r] == [0, 0]
+    weights = load_file(str(tmp_path / "run" / "checkpoint-3" / "model" / "model.safetensors"))
+    warm = torch.load(tmp_path / "run" / "checkpoint-3" / "trainer_state.pt", weights_only=False)["reference"]
+    assert len([k for k in weights if not torch.equal(warm[k], start[k])]) > len(weights) // 2  # the warm start moved
+    for k in weights:
+        assert torch.equal(weights[k], warm[k]), k
