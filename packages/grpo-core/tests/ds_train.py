@@ -1,8 +1,7 @@
 """Run by torchrun (gloo, CPU): a tiny model under DeepSpeed (ZeRO stage: argv[2], default 2), one SFT warm-start
 step, then two GRPO steps with a KL term against the warm-started reference (reward: argv[3], default
-``test_odd_length``). ZeRO-3 runs with
-``stage3_param_persistence_threshold = 0``, so every parameter is really partitioned; the last checkpoint holds the
-full weights either way."""
+``test_odd_length``). ZeRO-3 runs with ``stage3_param_persistence_threshold = 0``, so every parameter is really
+partitioned; the last checkpoint holds the full weights either way."""
 
 import json
 import os
