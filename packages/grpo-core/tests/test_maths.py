@@ -27,6 +27,16 @@ def test_group_advantages_by_hand():
     assert torch.allclose(ADVANTAGES["rloo"](torch.tensor([[3.0, 1.0]])), torch.tensor([[2.0, -2.0]]))
 
 
+@pytest.mark.parametrize("estimator", ["grpo", "rloo"])
+@pytest.mark.parametrize("scale", ["group", "batch", "none"])
+def test_a_group_of_equal_rewards_gets_exactly_zero_advantage(estimator, scale):
+    values = torch.tensor([0.1, 0.2, 0.3, 0.6, 0.7, 0.9, 1.0])  # float32 means of these are off by up to ~6e-8
+    r = torch.cat([values[:, None].expand(-1, 8), torch.tensor([[0.0] * 4 + [1.0] * 4])])
+    adv = ADVANTAGES[estimator](r, scale=scale)
+    assert torch.equal(adv[:-1], torch.zeros(len(values), 8))
+    assert (adv[-1, :4] < 0).all() and (adv[-1, 4:] > 0).all()  # the mixed group still has its advantages
+
+
 def test_batch_baseline_gives_uniform_groups_an_advantage():
     r = torch.tensor([[1.0, 1.0], [0.0, 1.0], [0.0, 0.0]])
     adv = ADVANTAGES["reinforce_plus_plus"](r, eps=0.0)
