@@ -202,7 +202,7 @@ def test_recipes_load():
 def test_mask_rate_adds_hammer_masked_copies_the_policy_cannot_memorise():
     from grpo_core.data import load_records
 
-    cfg = load("quickstart", ["data.train_size=40", "data.mask_rate=0.5"])
+    cfg = load("quickstart", ["data.train_size=40", "data.mask_rate=0.5", "data.mask_tools=1"])
     train, evals, _ = load_records(cfg.data)
     masked = [r for r in train if r.meta.get("augmented") == "mask"]
     assert 8 <= len(masked) <= 32 and len(train) == 40 + len(masked)
@@ -210,6 +210,21 @@ def test_mask_rate_adds_hammer_masked_copies_the_policy_cannot_memorise():
         names = {t.name for t in r.tools}
         assert all(n.startswith("func_") for n in names) and {c.name for c in r.answer} <= names
     assert not any(r.meta.get("augmented") for r in evals)  # evaluation stays on natural names
+    # The quickstart masks each tool of a copy at 0.5: some copies show a natural name beside a random one.
+    train, _, _ = load_records(load("quickstart", ["data.train_size=200"]).data)
+    masked = [[t.name.startswith("func_") for t in r.tools] for r in train if r.meta.get("augmented") == "mask"]
+    assert all(any(m) for m in masked) and sum(not all(m) for m in masked) > len(masked) / 3
+
+
+def test_training_records_never_show_a_held_out_tool():
+    from grpo_core.data import load_records
+    from toolcall_schema import synthetic
+
+    held = {f.tool.name for f in synthetic.family_split()[1]}
+    train, evals, shots = load_records(load("quickstart", ["data.train_size=200", "data.mask_rate=0"]).data)
+    assert not held & {t.name for r in train + shots for t in r.tools}
+    assert all({c.name for c in r.answer} <= held for r in evals)
+    assert any(t.name not in held for r in evals for t in r.tools)  # evaluation keeps familiar distractors
 
 
 SEEN_PROGRESS: list[float] = []

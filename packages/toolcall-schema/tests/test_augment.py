@@ -46,6 +46,23 @@ def test_mask_renames_consistently_everywhere():
     assert REC.tools[0].parameters["properties"]["units"]["default"] == "metric"  # original untouched
 
 
+def test_mask_with_a_tool_rate_renames_some_tools_and_keeps_the_rest_whole():
+    seen = set()
+    for seed in range(40):
+        m = mask(REC, seed=seed, tool_rate=0.5)
+        validate_record(m)
+        kept = [t for t in m.tools if t.name in {"weather", "news"}]
+        assert len(kept) < 2  # at least one tool is renamed
+        assert all(t in TOOLS for t in kept)  # an unmasked tool keeps its parameters and defaults
+        by_desc = {t.description: t.name for t in m.tools}
+        assert m.answer[0].name == by_desc["W."] == m.alternatives[0]["name"]
+        assert m.messages[1].tool_calls[0].name == by_desc["N."] == m.messages[2].name
+        if by_desc["W."] == "weather":
+            assert m.answer[0] == REC.answer[0]
+        seen.add(tuple(sorted(t.name for t in kept)))
+    assert seen == {(), ("news",), ("weather",)}
+
+
 def test_irrelevance_removes_gold_tools():
     r = irrelevance(REC)
     assert r.answer == [] and [t.name for t in r.tools] == ["news"] and r.meta["origin"] == "a"

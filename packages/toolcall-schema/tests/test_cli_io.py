@@ -5,7 +5,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from toolcall_schema import RecordError, read_jsonl, read_parquet, to_dataset, to_openai, write_jsonl, write_parquet
+from toolcall_schema import (
+    RecordError,
+    read_jsonl,
+    read_parquet,
+    synthetic,
+    to_dataset,
+    to_openai,
+    write_jsonl,
+    write_parquet,
+)
 from toolcall_schema.cli import main
 from toolcall_schema.io import convert_hub, from_row
 
@@ -91,6 +100,13 @@ def test_stats_and_augment_commands(tmp_path, capsys):
     assert main(["augment", str(src), "-o", str(out), "--dedupe", "--mask", "1.0", "--seed", "3"]) == 0
     aug = list(read_jsonl(out))
     assert len(aug) == 10 and sum(r.meta.get("augmented") == "mask" for r in aug) == 5
+    two = tmp_path / "two.jsonl"  # records with two or more tools: --mask-tools renames some of them
+    write_jsonl(synthetic.generate(6, seed=0, distractors=1), two)
+    assert main(["augment", str(two), "-o", str(out), "--mask", "1.0", "--mask-tools", "0.01"]) == 0
+    masked = [r for r in read_jsonl(out) if r.meta.get("augmented") == "mask"]
+    assert len(masked) == 6 and all(
+        sum(t.name.startswith("func_") for t in r.tools) == 1 < len(r.tools) for r in masked
+    )
 
 
 def test_parquet_dataset_and_openai_exports(tmp_path):

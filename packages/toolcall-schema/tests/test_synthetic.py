@@ -20,6 +20,16 @@ def test_held_out_families_never_appear_in_training_answers():
     assert not any(c.name in held for r in records for c in r.answer)
 
 
+def test_distractors_come_from_the_pool_they_are_given():
+    train, test = synthetic.family_split()
+    held = {f.tool.name for f in test}
+    shown = [t.name for r in synthetic.generate(300, seed=0, families=train, distractors=2) for t in r.tools]
+    assert held & set(shown)  # by default a held-out tool can be shown as a distractor
+    kept = synthetic.generate(300, seed=0, families=train, distractors=2, distractor_families=train)
+    assert not held & {t.name for r in kept for t in r.tools}
+    assert all(len(r.tools) == len(r.answer or [None]) + 2 for r in kept)
+
+
 def test_optional_arguments_are_sometimes_given_and_sometimes_defaulted():
     records = synthetic.generate(400, seed=1, families=[f for f in synthetic.FAMILIES if f.tool.name == "get_weather"],
                                  parallel=0, no_call=0)  # fmt: skip

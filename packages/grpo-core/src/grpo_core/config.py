@@ -61,6 +61,13 @@ class DataConfig:
             "training records, so the policy must read the tool list instead of memorising names"
         },
     )
+    mask_tools: float = field(
+        default=1.0,
+        metadata={
+            "help": "chance that each tool of a masked copy is renamed (at least one is): below 1 a familiar "
+            "name sits beside a random one, as an unseen tool sits beside a familiar distractor at evaluation"
+        },
+    )
     seed: int = field(default=0, metadata={"help": "data seed"})
 
 
@@ -285,6 +292,7 @@ class Config:
             ("algo.sft_lr", self.algo.sft_lr >= 0, ">= 0 (0 = algo.lr)"),
             ("data.tool_format", self.data.tool_format in ("json", "compact"), "json or compact"),
             ("data.mask_rate", 0.0 <= self.data.mask_rate <= 1.0, "a fraction in [0, 1]"),
+            ("data.mask_tools", 0.0 < self.data.mask_tools <= 1.0, "a probability in (0, 1]"),
             ("model.dtype", self.model.dtype in ("float32", "bfloat16"), "float32 or bfloat16"),
             ("train.steps", self.train.steps >= 0, ">= 0"),
             ("train.prompts_per_step", self.train.prompts_per_step >= 1, ">= 1"),

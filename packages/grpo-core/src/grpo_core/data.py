@@ -19,7 +19,10 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[Reco
         pool = synthetic_math.generate(cfg.shots, seed=cfg.seed + 20_000, families=train_f, prefix="shot")
     elif cfg.source == "synthetic":
         train_f, test_f = synthetic.family_split()
-        train = synthetic.generate(cfg.train_size, seed=cfg.seed, families=train_f, distractors=cfg.distractors)
+        # Distractors in training come from the training families too: the held-out tools are never shown.
+        train = synthetic.generate(
+            cfg.train_size, seed=cfg.seed, families=train_f, distractors=cfg.distractors, distractor_families=train_f
+        )
         evals = synthetic.generate(
             cfg.eval_size, seed=cfg.seed + 10_000, families=test_f, distractors=cfg.distractors, prefix="heldout"
         )
@@ -30,6 +33,7 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[Reco
             parallel=0,
             no_call=0,
             distractors=cfg.distractors,
+            distractor_families=train_f,
             prefix="shot",
         )
     else:
@@ -38,7 +42,7 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[Reco
         pool = [r for r in records if r.answer][: cfg.shots]
         train = [r for r in records if r not in pool]
     if cfg.mask_rate > 0:
-        train = list(augment.add_masked(train, cfg.mask_rate, seed=cfg.seed))
+        train = list(augment.add_masked(train, cfg.mask_rate, seed=cfg.seed, tool_rate=cfg.mask_tools))
     return train, evals, pool
 
 

@@ -665,7 +665,9 @@ def fit(
             report["probes_before"] = trainer.evaluate_probes()
     from tqdm import tqdm
 
-    bar = tqdm(total=cfg.train.steps, initial=trainer.step, desc="grpo", disable=not progress or trainer.rank != 0)
+    bar = tqdm(
+        total=cfg.train.steps, initial=trainer.step, desc=trainer.phase(), disable=not progress or trainer.rank != 0
+    )
     t_start = time.perf_counter()
     while trainer.step < cfg.train.steps:
         phase = trainer.phase()
@@ -684,10 +686,13 @@ def fit(
                 logger.save_report(report)
         trainer.history.append({k: v for k, v in metrics.items() if k != "samples"})
         logger.step(metrics)
+        bar.set_description(phase, refresh=False)
+        if phase == "sft":
+            bar.set_postfix(loss=f"{metrics.get('loss', math.nan):.3f}", refresh=False)
+        else:
+            reward, acc = metrics.get("reward_mean", math.nan), metrics.get("accuracy", math.nan)
+            bar.set_postfix(reward=f"{reward:.3f}", acc=f"{acc:.2f}", refresh=False)
         bar.update(1)
-        bar.set_postfix(
-            reward=f"{metrics.get('reward_mean', math.nan):.3f}", acc=f"{metrics.get('accuracy', math.nan):.2f}"
-        )
         if (cfg.train.save_every and trainer.step % cfg.train.save_every == 0) or trainer.step == cfg.train.steps:
             trainer.save()
         if stop_after is not None and trainer.step >= stop_after:

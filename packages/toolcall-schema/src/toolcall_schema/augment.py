@@ -96,16 +96,24 @@ def _fresh_default(value: Any, rng: random.Random) -> Any:
     return value
 
 
-def mask(record: Record, seed: int | random.Random = 0) -> Record:
+def mask(record: Record, seed: int | random.Random = 0, tool_rate: float = 1.0) -> Record:
     """Hammer-style masking: every function and top-level parameter name is replaced by a random one
     (consistently in tools, answer, alternatives and earlier calls) and every default by a fresh value of
-    its type, so the model must read descriptions instead of memorising names."""
+    its type, so the model must read descriptions instead of memorising names. With ``tool_rate`` < 1 each
+    tool is masked with that probability (at least one is), so a familiar name sits beside a random one and
+    picking the familiar name is no rule."""
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
-    taken: set[str] = set()
-    fn_map = {t.name: _random_name(rng, "func_", taken) for t in record.tools}
+    masked = record.tools
+    if tool_rate < 1 and record.tools:
+        masked = [t for t in record.tools if rng.random() < tool_rate] or [rng.choice(record.tools)]
+    taken: set[str] = {t.name for t in record.tools}
+    fn_map = {t.name: _random_name(rng, "func_", taken) for t in masked}
     param_maps: dict[str, dict[str, str]] = {}
     tools = []
     for t in record.tools:
+        if t.name not in fn_map:
+            tools.append(t)
+            continue
         params = copy.deepcopy(t.parameters)
         pmap = {p: _random_name(rng, "arg_", taken) for p in params.get("properties", {})}
         param_maps[t.name] = pmap
@@ -151,13 +159,13 @@ def mask(record: Record, seed: int | random.Random = 0) -> Record:
     )
 
 
-def add_masked(records: Iterable[Record], rate: float, seed: int = 0) -> Iterator[Record]:
-    """Every record, plus a masked variant of a ``rate`` fraction of them."""
+def add_masked(records: Iterable[Record], rate: float, seed: int = 0, tool_rate: float = 1.0) -> Iterator[Record]:
+    """Every record, plus a masked variant of a ``rate`` fraction of them (``tool_rate``: see :func:`mask`)."""
     rng = random.Random(seed)
     for r in records:
         yield r
         if rng.random() < rate:
-            yield mask(r, rng)
+            yield mask(r, rng, tool_rate)
 
 
 def stats(records: Iterable[Record]) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def cmd_augment(a: argparse.Namespace) -> int:
     if a.irrelevance:
         records = aug.add_irrelevance(records, a.irrelevance, a.seed)
     if a.mask:
-        records = aug.add_masked(records, a.mask, a.seed)
+        records = aug.add_masked(records, a.mask, a.seed, a.mask_tools)
     n = _write(records, Path(a.output))
     if dropped:
         print(f"dropped {len(dropped)} records whose answer names an unknown tool: {', '.join(dropped[:20])}")
@@ -127,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--mask", type=float, default=0.0, metavar="RATE", help="add a Hammer-style masked variant for this fraction"
+    )
+    g.add_argument(
+        "--mask-tools",
+        type=float,
+        default=1.0,
+        metavar="P",
+        help="in a masked variant, rename each tool with this probability (at least one; default 1: every tool)",
     )
     g.add_argument("--seed", type=int, default=0)
     g.set_defaults(fn=cmd_augment)

@@ -368,17 +368,21 @@ def generate(
     parallel: float = 0.2,
     no_call: float = 0.15,
     distractors: int = 2,
+    distractor_families: list[Family] | None = None,
     prefix: str = "syn",
 ) -> list[Record]:
     """``n`` records from ``families`` (default: all): single calls, ``parallel`` two-call cases and
-    ``no_call`` cases (an unrelated request; the right answer is not to call), with distractor tools."""
+    ``no_call`` cases (an unrelated request; the right answer is not to call), with distractor tools drawn
+    from ``distractor_families`` (default: all). Training records should draw them from the training
+    families only: a held-out tool shown as a distractor is a tool the model learns never to call."""
     rng = random.Random(seed)
     fams = families or FAMILIES
+    pool = distractor_families or FAMILIES
     out = []
     for i in range(n):
         kind = rng.random()
         picks = rng.sample(fams, 2 if kind < parallel and len(fams) > 1 else 1)
-        others = [f for f in FAMILIES if f not in picks]
+        others = [f for f in pool if f not in picks]
         tools = [f.tool for f in picks] + [f.tool for f in rng.sample(others, min(distractors, len(others)))]
         rng.shuffle(tools)
         if kind >= 1 - no_call:
