@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import pytest
 from rollout_vllm.testing import byte_tokenizer, tiny_llama
+from toolcall_reward import RewardResult, register_reward
+
+
+@register_reward("test_odd_length")
+def odd_length(text, record, cfg):
+    """A reward that varies with the sample, so tiny random models (and untrained ones on short budgets) get
+    informative groups."""
+    return RewardResult(float(len(text) % 2), {}, "ok")
 
 
 @pytest.fixture(scope="session")

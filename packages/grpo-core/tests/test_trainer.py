@@ -16,12 +16,6 @@ from rollout_vllm.core import common_prefix_len
 from toolcall_reward import RewardResult, register_reward
 
 
-@register_reward("test_odd_length")
-def odd_length(text, record, cfg):
-    """A reward that varies with the sample, so tiny random models get informative groups."""
-    return RewardResult(float(len(text) % 2), {}, "ok")
-
-
 def test_shared_prefix_forward_equals_full_sequence_forward(tiny):
     prompt = list(range(5, 25))
     comps = [[30, 31, 32, 33], [40, 41], [50, 51, 52]]

@@ -22,7 +22,9 @@ def test_auto_backend_trains_on_vllm_rollouts_and_serves_the_updated_weights(tmp
 
     small = ["data.train_size=8", "data.eval_size=2", "rollout.n=4", "rollout.max_tokens=24"]
     grpo = ["train.prompts_per_step=2", "algo.sft_warmup_steps=0", "algo.lr=1e-4", f"train.output_dir={tmp_path}"]
-    cfg = load("quickstart", small + grpo)
+    # The untrained model's 24-token samples are never well-formed, so the recipe's reward would score every one 0
+    # and keep no group; conftest's reward on the text's length gives every group a spread.
+    cfg = load("quickstart", small + grpo + ["reward.reward=test_odd_length"])
     trainer = Trainer(cfg)
     assert trainer.backend == "vllm"
     before = {k: v.detach().clone() for k, v in trainer.model.named_parameters()}
