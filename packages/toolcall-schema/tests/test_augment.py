@@ -1,3 +1,4 @@
+import pytest
 from toolcall_schema import Message, Record, Tool, ToolCall, validate_record
 from toolcall_schema.augment import add_irrelevance, dedupe, drop_unknown_tools, irrelevance, mask
 
@@ -61,6 +62,9 @@ def test_mask_with_a_tool_rate_renames_some_tools_and_keeps_the_rest_whole():
             assert m.answer[0] == REC.answer[0]
         seen.add(tuple(sorted(t.name for t in kept)))
     assert seen == {(), ("news",), ("weather",)}
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError, match="tool_rate"):
+            mask(REC, tool_rate=bad)
 
 
 def test_irrelevance_removes_gold_tools():

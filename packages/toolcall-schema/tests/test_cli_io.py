@@ -107,6 +107,10 @@ def test_stats_and_augment_commands(tmp_path, capsys):
     assert len(masked) == 6 and all(
         sum(t.name.startswith("func_") for t in r.tools) == 1 < len(r.tools) for r in masked
     )
+    for bad in ("0", "1.5", "-0.2"):  # a rate outside (0, 1] is refused before anything is written
+        with pytest.raises(SystemExit):
+            main(["augment", str(two), "-o", str(tmp_path / f"bad{bad}.jsonl"), "--mask", "1", "--mask-tools", bad])
+        assert not (tmp_path / f"bad{bad}.jsonl").exists()
 
 
 def test_parquet_dataset_and_openai_exports(tmp_path):

@@ -102,6 +102,8 @@ def mask(record: Record, seed: int | random.Random = 0, tool_rate: float = 1.0) 
     its type, so the model must read descriptions instead of memorising names. With ``tool_rate`` < 1 each
     tool is masked with that probability (at least one is), so a familiar name sits beside a random one and
     picking the familiar name is no rule."""
+    if not 0 < tool_rate <= 1:
+        raise ValueError(f"tool_rate must be in (0, 1], not {tool_rate}")
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     masked = record.tools
     if tool_rate < 1 and record.tools:

@@ -21,6 +21,14 @@ def _progress(it: Iterable, desc: str) -> Iterator:
     return iter(tqdm(it, desc=desc, unit=" rec", disable=None, file=sys.stderr, mininterval=0.5))
 
 
+def _probability(text: str) -> float:
+    """An argparse type: a number in (0, 1]."""
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], not {text}")
+    return value
+
+
 def _write(records: Iterable[Record], out: Path) -> int:
     if out.suffix == ".parquet":
         return write_parquet(records, out)
@@ -130,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--mask-tools",
-        type=float,
+        type=_probability,
         default=1.0,
         metavar="P",
         help="in a masked variant, rename each tool with this probability (at least one; default 1: every tool)",
