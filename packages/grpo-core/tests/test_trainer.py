@@ -221,6 +221,23 @@ def test_training_records_never_show_a_held_out_tool():
     assert any(t.name not in held for r in evals for t in r.tools)  # evaluation keeps familiar distractors
 
 
+def test_irrelevance_copies_ask_a_training_request_without_its_tool():
+    from grpo_core.data import load_records
+
+    base = ["data.train_size=200", "data.mask_rate=0"]
+    plain, _, _ = load_records(load("quickstart", base).data)
+    train, _, _ = load_records(load("quickstart", [*base, "data.irrelevance=0.5"]).data)
+    by_id = {r.id: r for r in plain}
+    copies = [r for r in train if r.meta.get("augmented") == "irrelevance"]
+    assert 60 < len(copies) < 110 and len(train) == len(plain) + len(copies)  # about half of the ~170 call records
+    for r in copies:
+        origin = by_id[r.meta["origin"]]
+        assert r.answer == [] and r.messages == origin.messages
+        assert {t.name for t in r.tools} == {t.name for t in origin.tools} - {c.name for c in origin.answer}
+    with pytest.raises(ConfigError, match="data.irrelevance"):
+        load("quickstart", ["data.irrelevance=1.5"])
+
+
 SEEN_PROGRESS: list[float] = []
 
 

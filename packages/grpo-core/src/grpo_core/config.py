@@ -68,6 +68,13 @@ class DataConfig:
             "name sits beside a random one, as an unseen tool sits beside a familiar distractor at evaluation"
         },
     )
+    irrelevance: float = field(
+        default=0.0,
+        metadata={
+            "help": "add an irrelevance copy (the gold tools removed, the answer: no call) of this fraction of the "
+            "training records, so that declining is learned on requests that look like the ones to answer"
+        },
+    )
     seed: int = field(default=0, metadata={"help": "data seed"})
 
 
@@ -293,6 +300,7 @@ class Config:
             ("data.tool_format", self.data.tool_format in ("json", "compact"), "json or compact"),
             ("data.mask_rate", 0.0 <= self.data.mask_rate <= 1.0, "a fraction in [0, 1]"),
             ("data.mask_tools", 0.0 < self.data.mask_tools <= 1.0, "a probability in (0, 1]"),
+            ("data.irrelevance", 0.0 <= self.data.irrelevance <= 1.0, "a fraction in [0, 1]"),
             ("model.dtype", self.model.dtype in ("float32", "bfloat16"), "float32 or bfloat16"),
             ("train.steps", self.train.steps >= 0, ">= 0"),
             ("train.prompts_per_step", self.train.prompts_per_step >= 1, ">= 1"),

@@ -41,6 +41,8 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[Reco
         evals = list(read_jsonl(cfg.eval_source))[: cfg.eval_size] if cfg.eval_source else []
         pool = [r for r in records if r.answer][: cfg.shots]
         train = [r for r in records if r not in pool]
+    if cfg.irrelevance > 0:
+        train = list(augment.add_irrelevance(train, cfg.irrelevance, seed=cfg.seed))
     if cfg.mask_rate > 0:
         train = list(augment.add_masked(train, cfg.mask_rate, seed=cfg.seed, tool_rate=cfg.mask_tools))
     return train, evals, pool
