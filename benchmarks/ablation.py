@@ -89,7 +89,8 @@ def main() -> None:
         runs = [out / f"{slug(name)}-s{seed}" for name in [next(iter(VARIANTS)), *a.variants]]
         prompt_run = next(r for r in runs if r.exists())
         base = bfcl("smollm2-135m-instruct", out / f"bfcl-base-s{seed}", a.bfcl_limit, backend, prompt_run)
-        rows.append({"variant": "base model", "seed": seed, "bfcl": base, "after": rows[-1]["before"]})
+        before = json.loads((prompt_run / "report.json").read_text())["before"]  # held-out, with the same prompt
+        rows.append({"variant": "base model", "seed": seed, "bfcl": base, "after": before})
     results.mkdir(parents=True, exist_ok=True)
     rows = merge(table, rows)
     (results / "ablation.json").write_text(json.dumps(rows, indent=1) + "\n")
