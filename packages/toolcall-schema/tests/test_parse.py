@@ -37,6 +37,20 @@ G = ToolCall("g.h", {"b": "x"})
         ('[f(a=1), g.h(b="x")]', "missing_think", [F, G], False),
         ('<think><tool_call>[{"name": "f", "arguments": {"a": 1}}]</tool_call></think>no call', "no_call", [], True),
         ('<think>r</think><tool_call>[{"name": "f", "arguments": "{\\"a\\": 1}"}]</tool_call>', "ok", [F], True),
+        # Tags inside a JSON string are argument text, not block boundaries.
+        (
+            '<think>r</think><tool_call>[{"name": "f", "arguments": {"a": "<tool_call>"}}]</tool_call>',
+            "ok",
+            [ToolCall("f", {"a": "<tool_call>"})],
+            True,
+        ),
+        (
+            '<think>r</think><tool_call>[{"name": "f", "arguments": {"a": "\\"</tool_call>"}}]</tool_call>',
+            "ok",
+            [ToolCall("f", {"a": '"</tool_call>'})],
+            True,
+        ),
+        ('<think>r</think><tool_call>[{"name": "f", "arguments": {"a": "</tool_call>', "bad_json", [], False),
     ],
 )
 def test_diagnoses(text, diagnosis, calls, format_ok):

@@ -5,7 +5,7 @@ import keyword
 import string
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from toolcall_schema import Message, Record, Tool, ToolCall, format_calls, parse_calls, parse_output, record_errors
 from toolcall_schema.parse import format_tool_call
@@ -85,6 +85,8 @@ def test_calls_python_syntax_calls(cs):
 
 
 @given(call_lists.filter(bool), st.text(max_size=40).filter(lambda t: "</think>" not in t))
+@example([ToolCall("A", {"A": "<tool_call>"})], "")  # found by CI: a tag inside an argument string
+@example([ToolCall("A", {"A": "</tool_call>"}), ToolCall("B", {"b": "<tool_call>"})], "")
 def test_calls_tool_call_json_calls(cs, think):
     text = f"<think>{think}</think>\n{format_tool_call(cs)}"
     p = parse_output(text)

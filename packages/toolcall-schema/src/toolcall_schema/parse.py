@@ -158,7 +158,13 @@ def _parse_output(text: str, require_think: bool, syntax: Syntax, strict: bool =
         # Text before <think>: the reasoning block is not first. Calls inside it still don't count.
         t_close = text.find(THINK_CLOSE, t_open)
         body = text[:t_open] + ("" if t_close < 0 else text[t_close + 8 :])
-    spans = _block_spans(body)
+    # A tag inside a JSON string (an argument value "<tool_call>") is text; when quotes don't pair up
+    # (truncated or non-JSON output), fall back to plain tag matching. One tag of each is the block itself.
+    spans = None
+    if body.count(CALL_OPEN) > 1 or body.count(CALL_CLOSE) > 1:
+        spans = _block_spans_outside_strings(body)
+    if spans is None:
+        spans = _block_spans(body)
     if spans is None:
         return ParsedOutput(think=think, diagnosis=Diagnosis.UNCLOSED_TOOL_CALL, detail="unbalanced <tool_call> tags")
     if not spans:
@@ -202,6 +208,32 @@ def _block_spans(body: str) -> list[tuple[int, int]] | None:
             return spans if body.find(CALL_CLOSE, pos) < 0 else None
         j = body.find(CALL_CLOSE, i + len(CALL_OPEN))
         if body.find(CALL_CLOSE, pos, i) >= 0 or j < 0 or 0 <= body.find(CALL_OPEN, i + len(CALL_OPEN), j):
+            return None
+        spans.append((i, j))
+        pos = j + len(CALL_CLOSE)
+
+
+_IN_BLOCK = re.compile(r'"(?:[^"\\]|\\.)*"|</?tool_call>', re.S)
+
+
+def _block_spans_outside_strings(body: str) -> list[tuple[int, int]] | None:
+    """Like :func:`_block_spans`, but inside a block a tag within a double-quoted string is text, not a tag."""
+    spans = []
+    pos = 0
+    while True:
+        i = body.find(CALL_OPEN, pos)
+        if i < 0:
+            return spans if body.find(CALL_CLOSE, pos) < 0 else None
+        if body.find(CALL_CLOSE, pos, i) >= 0:
+            return None
+        j = -1
+        for m in _IN_BLOCK.finditer(body, i + len(CALL_OPEN)):
+            if m[0] == CALL_OPEN:
+                return None
+            if m[0] == CALL_CLOSE:
+                j = m.start()
+                break
+        if j < 0:
             return None
         spans.append((i, j))
         pos = j + len(CALL_CLOSE)
