@@ -111,6 +111,10 @@ def test_stats_and_augment_commands(tmp_path, capsys):
         with pytest.raises(SystemExit):
             main(["augment", str(two), "-o", str(tmp_path / f"bad{bad}.jsonl"), "--mask", "1", "--mask-tools", bad])
         assert not (tmp_path / f"bad{bad}.jsonl").exists()
+    for option, bad in [("--mask", "1.5"), ("--mask", "-0.1"), ("--irrelevance", "2"), ("--irrelevance", "nan")]:
+        with pytest.raises(SystemExit):  # the fractions of records to augment: [0, 1]
+            main(["augment", str(two), "-o", str(tmp_path / "bad.jsonl"), option, bad])
+        assert not (tmp_path / "bad.jsonl").exists()
 
 
 def test_parquet_dataset_and_openai_exports(tmp_path):

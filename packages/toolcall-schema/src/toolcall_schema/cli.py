@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from tqdm import tqdm
@@ -21,12 +21,16 @@ def _progress(it: Iterable, desc: str) -> Iterator:
     return iter(tqdm(it, desc=desc, unit=" rec", disable=None, file=sys.stderr, mininterval=0.5))
 
 
-def _probability(text: str) -> float:
-    """An argparse type: a number in (0, 1]."""
-    value = float(text)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], not {text}")
-    return value
+def _unit_interval(open_low: bool) -> Callable[[str], float]:
+    """An argparse type: a number in (0, 1] (``open_low``) or [0, 1], refused before any file is opened."""
+
+    def parse(text: str) -> float:
+        value = float(text)
+        if not (0 < value <= 1 if open_low else 0 <= value <= 1):
+            raise argparse.ArgumentTypeError(f"must be in {'(' if open_low else '['}0, 1], not {text}")
+        return value
+
+    return parse
 
 
 def _write(records: Iterable[Record], out: Path) -> int:
@@ -128,17 +132,21 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--dedupe", action="store_true", help="drop duplicate records")
     g.add_argument(
         "--irrelevance",
-        type=float,
+        type=_unit_interval(open_low=False),
         default=0.0,
         metavar="RATE",
         help="add an irrelevance variant (gold tools removed, answer []) for this fraction",
     )
     g.add_argument(
-        "--mask", type=float, default=0.0, metavar="RATE", help="add a Hammer-style masked variant for this fraction"
+        "--mask",
+        type=_unit_interval(open_low=False),
+        default=0.0,
+        metavar="RATE",
+        help="add a Hammer-style masked variant for this fraction",
     )
     g.add_argument(
         "--mask-tools",
-        type=_probability,
+        type=_unit_interval(open_low=True),
         default=1.0,
         metavar="P",
         help="in a masked variant, rename each tool with this probability (at least one; default 1: every tool)",
