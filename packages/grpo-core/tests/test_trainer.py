@@ -238,6 +238,24 @@ def test_irrelevance_copies_ask_a_training_request_without_its_tool():
         load("quickstart", ["data.irrelevance=1.5"])
 
 
+def test_no_call_shots_add_a_declining_worked_example_and_change_nothing_else(tmp_path):
+    from grpo_core.data import load_records
+    from toolcall_schema import synthetic, write_jsonl
+
+    train, evals, pool = load_records(load("quickstart", ["data.mask_rate=0"]).data)
+    train2, evals2, pool2 = load_records(load("quickstart", ["data.mask_rate=0", "data.no_call_shots=1"]).data)
+    assert (train2, evals2, pool2[:1]) == (train, evals, pool) and len(pool2) == 2
+    assert pool2[1].answer == [] and pool2[1].tools and pool2[0].answer
+    records = tmp_path / "r.jsonl"  # from a records file: the first no-call records, kept out of training
+    write_jsonl(synthetic.generate(40, seed=1), records)
+    cfg = load("quickstart", [f"data.source={records}", "data.no_call_shots=2", "data.mask_rate=0"]).data
+    train3, _, pool3 = load_records(cfg)
+    assert [bool(r.answer) for r in pool3] == [True, False, False]
+    assert not {r.id for r in pool3} & {r.id for r in train3}
+    with pytest.raises(ConfigError, match="data.no_call_shots"):
+        load("auto-program-cpu", ["data.no_call_shots=1"])
+
+
 SEEN_PROGRESS: list[float] = []
 
 

@@ -48,6 +48,13 @@ class DataConfig:
     train_size: int = field(default=512, metadata={"help": "synthetic: training records"})
     eval_size: int = field(default=64, metadata={"help": "evaluation records (before and after training)"})
     shots: int = field(default=1, metadata={"help": "worked examples shown as prior turns"})
+    no_call_shots: int = field(
+        default=0,
+        metadata={
+            "help": "worked examples that decline (a request none of the tools serves, answered without a call), "
+            "shown after the others"
+        },
+    )
     probes: bool = field(
         default=False,
         metadata={"help": "math: also evaluate the probe set (3.11 vs 3.9, letter counts...) before and after"},
@@ -301,6 +308,11 @@ class Config:
             ("data.mask_rate", 0.0 <= self.data.mask_rate <= 1.0, "a fraction in [0, 1]"),
             ("data.mask_tools", 0.0 < self.data.mask_tools <= 1.0, "a probability in (0, 1]"),
             ("data.irrelevance", 0.0 <= self.data.irrelevance <= 1.0, "a fraction in [0, 1]"),
+            (
+                "data.no_call_shots",
+                self.data.no_call_shots >= 0 and (self.data.source != "synthetic-math" or not self.data.no_call_shots),
+                "a count, 0 or more (0 for synthetic-math: every problem is answered)",
+            ),
             ("model.dtype", self.model.dtype in ("float32", "bfloat16"), "float32 or bfloat16"),
             ("train.steps", self.train.steps >= 0, ">= 0"),
             ("train.prompts_per_step", self.train.prompts_per_step >= 1, ">= 1"),

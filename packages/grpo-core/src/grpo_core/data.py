@@ -36,10 +36,21 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[Reco
             distractor_families=train_f,
             prefix="shot",
         )
+        pool += synthetic.generate(
+            cfg.no_call_shots,
+            seed=cfg.seed + 30_000,
+            families=train_f,
+            parallel=0,
+            no_call=1.0,
+            distractors=cfg.distractors,
+            distractor_families=train_f,
+            prefix="shot-no-call",
+        )
     else:
         records = list(read_jsonl(cfg.source))
         evals = list(read_jsonl(cfg.eval_source))[: cfg.eval_size] if cfg.eval_source else []
         pool = [r for r in records if r.answer][: cfg.shots]
+        pool += [r for r in records if not r.answer][: cfg.no_call_shots]
         train = [r for r in records if r not in pool]
     if cfg.irrelevance > 0:
         train = list(augment.add_irrelevance(train, cfg.irrelevance, seed=cfg.seed))
