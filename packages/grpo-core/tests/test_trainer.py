@@ -252,6 +252,10 @@ def test_no_call_shots_add_a_declining_worked_example_and_change_nothing_else(tm
     train3, _, pool3 = load_records(cfg)
     assert [bool(r.answer) for r in pool3] == [True, False, False]
     assert not {r.id for r in pool3} & {r.id for r in train3}
+    calls_only = tmp_path / "calls.jsonl"  # API-Bank has no no-call record: the user is told, not silently ignored
+    write_jsonl([r for r in synthetic.generate(40, seed=1) if r.answer], calls_only)
+    with pytest.warns(UserWarning, match="data.no_call_shots"):
+        load_records(load("quickstart", [f"data.source={calls_only}", "data.no_call_shots=1"]).data)
     with pytest.raises(ConfigError, match="data.no_call_shots"):
         load("auto-program-cpu", ["data.no_call_shots=1"])
 

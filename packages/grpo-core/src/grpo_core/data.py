@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import warnings
 
 from toolcall_schema import Record, augment, read_jsonl, synthetic, synthetic_math
 
@@ -51,6 +52,12 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[Reco
         evals = list(read_jsonl(cfg.eval_source))[: cfg.eval_size] if cfg.eval_source else []
         pool = [r for r in records if r.answer][: cfg.shots]
         pool += [r for r in records if not r.answer][: cfg.no_call_shots]
+        if len(pool) < cfg.shots + cfg.no_call_shots:
+            warnings.warn(
+                f"{cfg.source} has {len(pool)} worked examples of the {cfg.shots} with a call and "
+                f"{cfg.no_call_shots} without asked for (data.shots, data.no_call_shots)",
+                stacklevel=2,
+            )
         train = [r for r in records if r not in pool]
     if cfg.irrelevance > 0:
         train = list(augment.add_irrelevance(train, cfg.irrelevance, seed=cfg.seed))
