@@ -27,26 +27,21 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[Reco
         evals = synthetic.generate(
             cfg.eval_size, seed=cfg.seed + 10_000, families=test_f, distractors=cfg.distractors, prefix="heldout"
         )
-        pool = synthetic.generate(
-            cfg.shots,
-            seed=cfg.seed + 20_000,
-            families=train_f,
-            parallel=0,
-            no_call=0,
-            distractors=cfg.distractors,
-            distractor_families=train_f,
-            prefix="shot",
-        )
-        pool += synthetic.generate(
-            cfg.no_call_shots,
-            seed=cfg.seed + 30_000,
-            families=train_f,
-            parallel=0,
-            no_call=1.0,
-            distractors=cfg.distractors,
-            distractor_families=train_f,
-            prefix="shot-no-call",
-        )
+
+        def worked_examples(n: int, no_call: float, offset: int, prefix: str) -> list[Record]:
+            return synthetic.generate(
+                n,
+                seed=cfg.seed + offset,
+                families=train_f,
+                parallel=0,
+                no_call=no_call,
+                distractors=cfg.distractors,
+                distractor_families=train_f,
+                prefix=prefix,
+            )
+
+        pool = worked_examples(cfg.shots, 0.0, 20_000, "shot")
+        pool += worked_examples(cfg.no_call_shots, 1.0, 30_000, "shot-no-call")
     else:
         records = list(read_jsonl(cfg.source))
         evals = list(read_jsonl(cfg.eval_source))[: cfg.eval_size] if cfg.eval_source else []

@@ -162,7 +162,7 @@ def _parse_output(text: str, require_think: bool, syntax: Syntax, strict: bool =
     # (truncated or non-JSON output), fall back to plain tag matching. One tag of each is the block itself.
     spans = None
     if body.count(CALL_OPEN) > 1 or body.count(CALL_CLOSE) > 1:
-        spans = _block_spans_outside_strings(body)
+        spans = _block_spans(body, outside_strings=True)
     if spans is None:
         spans = _block_spans(body)
     if spans is None:
@@ -198,26 +198,9 @@ def _parse_output(text: str, require_think: bool, syntax: Syntax, strict: bool =
     return ParsedOutput(calls, Diagnosis.OK, "", think, format_ok=len(spans) == 1 or hermes)
 
 
-def _block_spans(body: str) -> list[tuple[int, int]] | None:
-    """(open, close) offsets of each ``<tool_call>…</tool_call>`` block; None when the tags don't pair up."""
-    spans = []
-    pos = 0
-    while True:
-        i = body.find(CALL_OPEN, pos)
-        if i < 0:
-            return spans if body.find(CALL_CLOSE, pos) < 0 else None
-        j = body.find(CALL_CLOSE, i + len(CALL_OPEN))
-        if body.find(CALL_CLOSE, pos, i) >= 0 or j < 0 or 0 <= body.find(CALL_OPEN, i + len(CALL_OPEN), j):
-            return None
-        spans.append((i, j))
-        pos = j + len(CALL_CLOSE)
-
-
-_IN_BLOCK = re.compile(r'"(?:[^"\\]|\\.)*"|</?tool_call>', re.S)
-
-
-def _block_spans_outside_strings(body: str) -> list[tuple[int, int]] | None:
-    """Like :func:`_block_spans`, but inside a block a tag within a double-quoted string is text, not a tag."""
+def _block_spans(body: str, outside_strings: bool = False) -> list[tuple[int, int]] | None:
+    """(open, close) offsets of each ``<tool_call>…</tool_call>`` block; None when the tags don't pair up. With
+    ``outside_strings``, a tag inside a double-quoted string within a block is text, not a tag."""
     spans = []
     pos = 0
     while True:
@@ -226,17 +209,28 @@ def _block_spans_outside_strings(body: str) -> list[tuple[int, int]] | None:
             return spans if body.find(CALL_CLOSE, pos) < 0 else None
         if body.find(CALL_CLOSE, pos, i) >= 0:
             return None
-        j = -1
-        for m in _IN_BLOCK.finditer(body, i + len(CALL_OPEN)):
-            if m[0] == CALL_OPEN:
-                return None
-            if m[0] == CALL_CLOSE:
-                j = m.start()
-                break
+        j = _block_end(body, i + len(CALL_OPEN), outside_strings)
         if j < 0:
             return None
         spans.append((i, j))
         pos = j + len(CALL_CLOSE)
+
+
+_IN_BLOCK = re.compile(r'"(?:[^"\\]|\\.)*"|</?tool_call>', re.S)
+
+
+def _block_end(body: str, start: int, outside_strings: bool) -> int:
+    """Offset of the ``</tool_call>`` closing a block whose content starts at ``start``; -1 when it is missing or
+    another ``<tool_call>`` opens first."""
+    if not outside_strings:
+        j = body.find(CALL_CLOSE, start)
+        return -1 if j < 0 or 0 <= body.find(CALL_OPEN, start, j) else j
+    for m in _IN_BLOCK.finditer(body, start):
+        if m[0] == CALL_OPEN:
+            return -1
+        if m[0] == CALL_CLOSE:
+            return m.start()
+    return -1
 
 
 def format_tool_call(calls: list[ToolCall]) -> str:
