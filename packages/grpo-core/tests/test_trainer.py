@@ -166,6 +166,7 @@ def test_sft_mode_and_lora(tmp_path, tiny, tokenizer):
     [
         (["algo.lr=-1"], "algo.lr"),
         (["data.mask_rate=1.5"], "data.mask_rate"),
+        (["data.tool_format=xml"], "data.tool_format"),
         (["algo.sft_warmup_steps=99"], "algo.sft_warmup_steps"),
         (["train.deepspeed=3", "model.lora_r=8"], "train.deepspeed"),  # ZeRO-3 with LoRA is refused
         (["train.deepspeed=4"], "train.deepspeed"),
@@ -467,10 +468,13 @@ def test_a_checkpoint_carries_the_prompt_it_was_trained_on(tmp_path, tiny, token
     from rollout_vllm.tasks import PromptSpec
 
     trainer = Trainer(
-        tiny_config(tmp_path, **{"data.shots": 2, "data.tool_format": "compact"}), model=tiny, tokenizer=tokenizer
+        tiny_config(tmp_path, **{"data.shots": 2, "data.tool_format": "described"}), model=tiny, tokenizer=tokenizer
     )
     spec = PromptSpec.find(trainer.save() / "model")
-    assert spec is not None and spec.tool_format == "compact" and len(spec.shots) == 2
+    assert spec is not None and spec.tool_format == "described" and len(spec.shots) == 2
+    record = trainer.eval_records[0]
+    descriptions = [p["description"] for t in record.tools for p in t.parameters["properties"].values()]
+    assert descriptions and all(d in spec.render(record, tokenizer) for d in descriptions)
     for r in trainer.eval_records + trainer.train_records[:3]:
         assert tokenizer(spec.render(r, tokenizer), add_special_tokens=False)["input_ids"] == trainer.prompt_ids(r)
     assert spec.shots[0][1] in spec.render(trainer.eval_records[0], tokenizer)

@@ -93,3 +93,28 @@ def test_worked_examples_are_prior_turns_each_with_its_own_tools():
     assert "Available tools" not in msgs[0]["content"]
     assert shot.tools[0].name in msgs[1]["content"] and msgs[2]["content"].startswith("<think>example</think>")
     assert '"get_weather"' in msgs[-1]["content"] and msgs[-1]["content"].endswith("And Paris?")
+
+
+def test_compact_and_described_tool_formats():
+    from toolcall_schema.prompt import tools_json
+
+    params = {
+        "type": "object",
+        "properties": {
+            "location": {"type": "string", "description": "City and state,\n  e.g. 'Austin, TX'."},
+            "units": {"type": "string", "enum": ["c", "f"]},
+            "hourly": {"type": "boolean", "description": "Hour by hour."},
+        },
+        "required": ["location"],
+    }
+    record = Record("f1", "t", [Tool("weather.now", "Now.", params)], [Message("user", "Austin?")], [])
+    compact = json.loads(tools_json(record, "compact"))[0]["parameters"]
+    assert compact == {"location": "string", "units": "string (c|f), optional", "hourly": "boolean, optional"}
+    described = json.loads(tools_json(record, "described"))[0]
+    assert described["name"] == "weather.now" and described["description"] == "Now."
+    assert described["parameters"] == {
+        "location": "string: City and state, e.g. 'Austin, TX'.",  # whitespace folded to one line
+        "units": "string (c|f), optional",  # no description, nothing added
+        "hourly": "boolean, optional: Hour by hour.",
+    }
+    assert json.loads(tools_json(record, "json"))[0]["parameters"] == params

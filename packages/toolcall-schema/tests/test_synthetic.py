@@ -9,7 +9,22 @@ def test_generator_is_deterministic_valid_and_mixed():
         assert {c.name for c in r.answer} <= r.tool_names
     kinds = {len(r.answer) for r in a}
     assert kinds == {0, 1, 2}
-    assert len(synthetic.FAMILIES) >= 24
+    assert len(synthetic.FAMILIES) >= 36
+
+
+def test_described_families_state_value_formats_and_show_a_sibling():
+    by_name = {f.tool.name: f for f in synthetic.FAMILIES}
+    train, test = synthetic.family_split()
+    assert {f.tool.name for f in test} == set(synthetic.HELD_OUT) and len(train) == len(synthetic.FAMILIES) - 6
+    records = synthetic.generate(300, seed=2, families=[by_name["weather_service.forecast"]], no_call=0, parallel=0)
+    locations = {r.answer[0].arguments["location"] for r in records}
+    assert "Oslo, Norway" in locations and all(", " in loc for loc in locations)  # the description's format
+    assert any(r.answer[0].arguments.get("hourly") is True for r in records)
+    fams = [by_name["geometry.circle_area"], by_name["geometry.triangle_area"], by_name["get_weather"]]
+    records = synthetic.generate(100, seed=3, families=fams, distractors=1, distractor_families=fams, no_call=0)
+    geometry = [r for r in records if len(r.answer) == 1 and r.answer[0].name.startswith("geometry.")]
+    assert len(geometry) > 30  # each shown beside the other geometry tool, never get_weather
+    assert all({t.name for t in r.tools} == {"geometry.circle_area", "geometry.triangle_area"} for r in geometry)
 
 
 def test_held_out_families_never_appear_in_training_answers():

@@ -13,6 +13,7 @@ from typing import Any
 
 from rollout_vllm.tasks import TASKS
 from toolcall_reward import REWARDS, RewardConfig
+from toolcall_schema.prompt import TOOL_FORMATS
 
 from .maths import LossConfig
 
@@ -59,7 +60,13 @@ class DataConfig:
         default=False,
         metadata={"help": "math: also evaluate the probe set (3.11 vs 3.9, letter counts...) before and after"},
     )
-    tool_format: str = field(default="json", metadata={"help": "tools in the prompt: json (full schema) or compact"})
+    tool_format: str = field(
+        default="json",
+        metadata={
+            "help": "tools in the prompt: json (full schema), compact (one type line per parameter) or described "
+            "(compact plus each parameter's description)"
+        },
+    )
     distractors: int = field(default=1, metadata={"help": "synthetic: extra tools per record"})
     mask_rate: float = field(
         default=0.0,
@@ -304,7 +311,7 @@ class Config:
             ("algo.scale", self.algo.scale in ("group", "batch", "none"), "group, batch or none"),
             ("algo.lr", self.algo.lr > 0, "> 0"),
             ("algo.sft_lr", self.algo.sft_lr >= 0, ">= 0 (0 = algo.lr)"),
-            ("data.tool_format", self.data.tool_format in ("json", "compact"), "json or compact"),
+            ("data.tool_format", self.data.tool_format in TOOL_FORMATS, f"one of {', '.join(TOOL_FORMATS)}"),
             ("data.mask_rate", 0.0 <= self.data.mask_rate <= 1.0, "a fraction in [0, 1]"),
             ("data.mask_tools", 0.0 < self.data.mask_tools <= 1.0, "a probability in (0, 1]"),
             ("data.irrelevance", 0.0 <= self.data.irrelevance <= 1.0, "a fraction in [0, 1]"),

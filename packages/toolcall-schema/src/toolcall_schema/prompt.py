@@ -33,13 +33,15 @@ DIRECT_SYSTEM_PROMPT = (
 )
 
 ToolsPlacement = Literal["auto", "template", "system"]
-ToolFormat = Literal["json", "compact"]
+ToolFormat = Literal["json", "compact", "described"]
+TOOL_FORMATS: tuple[str, ...] = ("json", "compact", "described")
 
 
 def tools_json(record: Record, tool_format: ToolFormat = "json") -> str:
-    """The record's tools as JSON: full JSON Schemas (``json``) or one line per parameter type (``compact``:
+    """The record's tools as JSON: full JSON Schemas (``json``), one line per parameter type (``compact``:
     ``{"city": "string", "units": "string (celsius|fahrenheit), optional"}``), which small models read better
-    and which keeps prompts short."""
+    and which keeps prompts short, or that line followed by the parameter's description (``described``:
+    ``{"city": "string: City and state, e.g. 'Berkeley, CA'"}``), which is where a value's format is stated."""
     if tool_format == "json":
         return json.dumps([t.to_dict() for t in record.tools], ensure_ascii=False)
     out = []
@@ -47,12 +49,15 @@ def tools_json(record: Record, tool_format: ToolFormat = "json") -> str:
         required = set(t.parameters.get("required") or [])
         params = {}
         for name, spec in (t.parameters.get("properties") or {}).items():
-            desc = str(spec.get("type", "any")) if isinstance(spec, dict) else "any"
-            if isinstance(spec, dict) and spec.get("enum"):
-                desc += " (" + "|".join(map(str, spec["enum"])) + ")"
+            spec = spec if isinstance(spec, dict) else {}
+            line = str(spec.get("type", "any"))
+            if spec.get("enum"):
+                line += " (" + "|".join(map(str, spec["enum"])) + ")"
             if name not in required:
-                desc += ", optional"
-            params[name] = desc
+                line += ", optional"
+            if tool_format == "described" and spec.get("description"):
+                line += ": " + " ".join(str(spec["description"]).split())
+            params[name] = line
         out.append({"name": t.name, "description": t.description, "parameters": params})
     return json.dumps(out, ensure_ascii=False)
 

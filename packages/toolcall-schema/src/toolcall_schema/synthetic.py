@@ -58,15 +58,43 @@ def _n(desc: str, **kw) -> dict:
     return {"type": "number", "description": desc, **kw}
 
 
-def _families() -> list[Family]:
-    fams: list[Family] = []
+def _b(desc: str, **kw) -> dict:
+    return {"type": "boolean", "description": desc, **kw}
 
-    def add(tool: Tool):
+
+COUNTRY_OF = {
+    "Paris": "France",
+    "Tokyo": "Japan",
+    "Lima": "Peru",
+    "Oslo": "Norway",
+    "Cairo": "Egypt",
+    "Seoul": "South Korea",
+    "Madrid": "Spain",
+    "Nairobi": "Kenya",
+    "Sydney": "Australia",
+    "Toronto": "Canada",
+    "Berlin": "Germany",
+    "Dublin": "Ireland",
+}
+US_CITIES = {"Austin": "TX", "Denver": "CO", "Boston": "MA", "Seattle": "WA", "Miami": "FL", "Chicago": "IL"}
+
+
+def _adder(fams: list[Family]) -> Callable[[Tool], Callable]:
+    """A decorator factory: ``@add(tool)`` over an ``ask`` function appends ``Family(tool, ask)`` to ``fams``."""
+
+    def add(tool: Tool) -> Callable:
         def deco(fn):
             fams.append(Family(tool, fn))
             return fn
 
         return deco
+
+    return add
+
+
+def _families() -> list[Family]:
+    fams: list[Family] = []
+    add = _adder(fams)
 
     @add(
         _tool(
@@ -343,7 +371,220 @@ def _families() -> list[Family]:
     return fams
 
 
-FAMILIES = _families()
+def _described_families() -> list[Family]:
+    """Tools in the style of real APIs: namespaced names with sibling tools (``geometry.circle_area`` beside
+    ``geometry.rectangle_area``), boolean flags, and parameters whose description fixes the value's format
+    (``'City, Country'``, upper case, a rate as a decimal, a comma-separated list), so the answer must follow
+    the description, not copy the request's words."""
+    fams: list[Family] = []
+    add = _adder(fams)
+
+    unit_hint = "Unit of the lengths, e.g. 'cm'."
+
+    @add(
+        _tool(
+            "geometry.circle_area",
+            "Area of a circle from its radius.",
+            {"radius": _n("Radius of the circle."), "unit": _s(unit_hint, default="m")},
+            ["radius"],
+        )
+    )
+    def _(r):
+        x, u = r.choice([2, 3.5, 7, 12]), r.choice(["cm", "km", "inches"])
+        if r.random() < 0.5:
+            return f"What is the area of a circle with a radius of {x} {u}?", {"radius": x, "unit": u}
+        return f"Find the area of a circle of radius {x}.", {"radius": x}
+
+    @add(
+        _tool(
+            "geometry.rectangle_area",
+            "Area of a rectangle from its length and width.",
+            {"length": _n("Length of the rectangle."), "width": _n("Width of the rectangle.")},
+            ["length", "width"],
+        )
+    )
+    def _(r):
+        a, b = r.choice([4, 6.5, 10, 25]), r.choice([3, 8, 12.5, 40])
+        return f"How big is a rectangle that is {a} long and {b} wide?", {"length": a, "width": b}
+
+    @add(
+        _tool(
+            "geometry.triangle_area",
+            "Area of a triangle from its base and height.",
+            {"base": _n("Length of the base."), "height": _n("Height of the triangle.")},
+            ["base", "height"],
+        )
+    )
+    def _(r):
+        b, h = r.choice([5, 9, 14, 30]), r.choice([2, 6, 11, 20])
+        return f"Calculate the area of a triangle with base {b} and height {h}.", {"base": b, "height": h}
+
+    @add(
+        _tool(
+            "math_tools.factorial",
+            "Factorial of a non-negative integer.",
+            {"n": _i("The number.")},
+            ["n"],
+        )
+    )
+    def _(r):
+        n = r.randint(3, 20)
+        return f"What is {n} factorial?", {"n": n}
+
+    @add(
+        _tool(
+            "math_tools.power",
+            "Raise a number to a power.",
+            {"base": _n("The base."), "exponent": _n("The exponent."), "modulus": _i("Optional modulus.")},
+            ["base", "exponent"],
+        )
+    )
+    def _(r):
+        b, e = r.randint(2, 12), r.randint(2, 9)
+        if r.random() < 0.3:
+            m = r.choice([7, 11, 13, 97])
+            return f"Compute {b} to the power {e}, modulo {m}.", {"base": b, "exponent": e, "modulus": m}
+        return f"What is {b} raised to the power of {e}?", {"base": b, "exponent": e}
+
+    @add(
+        _tool(
+            "finance.compound_interest",
+            "Final balance of an investment with compound interest.",
+            {
+                "principal": _n("Initial amount."),
+                "annual_rate": _n("Yearly interest rate as a decimal, e.g. 0.05 for 5%."),
+                "years": _i("Number of years."),
+                "monthly": _b("Compound monthly instead of yearly.", default=False),
+            },
+            ["principal", "annual_rate", "years"],
+        )
+    )
+    def _(r):
+        p, pct, y = r.choice([1000, 2500, 10000]), r.choice([2, 3, 4, 5, 8]), r.randint(2, 30)
+        args = {"principal": p, "annual_rate": pct / 100, "years": y}
+        if r.random() < 0.4:
+            args["monthly"] = True
+            return f"How much will {p} dollars grow to at {pct}% a year over {y} years, compounded monthly?", args
+        return f"I invest {p} dollars at {pct}% interest for {y} years. What will I have?", args
+
+    @add(
+        _tool(
+            "country_facts.capital",
+            "Capital city of a country.",
+            {"country": _s("Country name.")},
+            ["country"],
+        )
+    )
+    def _(r):
+        c = r.choice(sorted(set(COUNTRY_OF.values())))
+        return f"What is the capital of {c}?", {"country": c}
+
+    @add(
+        _tool(
+            "country_facts.currency",
+            "Official currency of a country.",
+            {"country": _s("Country name.")},
+            ["country"],
+        )
+    )
+    def _(r):
+        c = r.choice(sorted(set(COUNTRY_OF.values())))
+        return f"Which currency do they use in {c}?", {"country": c}
+
+    @add(
+        _tool(
+            "weather_service.forecast",
+            "Weather forecast for the coming days.",
+            {
+                "location": _s("The place, in the format 'City, Country', e.g. 'Oslo, Norway'."),
+                "days": _i("Number of days to forecast.", default=3),
+                "hourly": _b("Include an hourly breakdown.", default=False),
+            },
+            ["location"],
+        )
+    )
+    def _(r):
+        c = r.choice(sorted(COUNTRY_OF))
+        args: dict = {"location": f"{c}, {COUNTRY_OF[c]}"}
+        if r.random() < 0.5:
+            args["days"] = r.randint(2, 10)
+            if r.random() < 0.5:
+                args["hourly"] = True
+                return f"Give me an hour-by-hour {args['days']}-day forecast for {c}.", args
+            return f"What will the weather be in {c} over the next {args['days']} days?", args
+        return f"Will it rain in {c} this week?", args
+
+    @add(
+        _tool(
+            "rentals.find_apartment",
+            "Search apartments to rent.",
+            {
+                "location": _s("City and state, in the format 'City, ST', e.g. 'Austin, TX'."),
+                "bedrooms": _i("Number of bedrooms."),
+                "pets_allowed": _b("Only list places that allow pets.", default=False),
+            },
+            ["location", "bedrooms"],
+        )
+    )
+    def _(r):
+        c, n = r.choice(sorted(US_CITIES)), r.randint(1, 4)
+        args: dict = {"location": f"{c}, {US_CITIES[c]}", "bedrooms": n}
+        if r.random() < 0.5:
+            args["pets_allowed"] = True
+            return f"Find me a {n}-bedroom apartment in {c} where my dog can live too.", args
+        return f"I need a {n}-bedroom place to rent in {c}.", args
+
+    @add(
+        _tool(
+            "food.change_order",
+            "Change the item of a food order.",
+            {
+                "item": _s("Name of the dish, in upper case letters only, e.g. 'PIZZA'."),
+                "quantity": _i("How many.", default=1),
+            },
+            ["item"],
+        )
+    )
+    def _(r):
+        d = r.choice(["burger", "salad", "taco", "ramen", "pasta"])
+        if r.random() < 0.5:
+            q = r.randint(2, 5)
+            return f"Change my order to {q} {d}s, please.", {"item": d.upper(), "quantity": q}
+        return f"Actually, I'd like a {d} instead.", {"item": d.upper()}
+
+    @add(
+        _tool(
+            "code_hosting.compare_repos",
+            "Compare activity of code repositories.",
+            {
+                "repos": _s("Comma-separated repositories in 'owner/name' form, e.g. 'acme/app,acme/lib'."),
+                "include_forks": _b("Count forks too.", default=False),
+            },
+            ["repos"],
+        )
+    )
+    def _(r):
+        owners, names = ["acme", "octo", "lumen", "nova"], ["core", "web", "cli", "docs"]
+        a, b = f"{r.choice(owners)}/{r.choice(names)}", f"{r.choice(owners)}/{r.choice(names)}"
+        if a == b:
+            b = b + "-v2"
+        if r.random() < 0.4:
+            return f"Compare {a} with {b}, forks included.", {"repos": f"{a},{b}", "include_forks": True}
+        return f"How do the repositories {a} and {b} compare?", {"repos": f"{a},{b}"}
+
+    return fams
+
+
+def _all_families() -> list[Family]:
+    """Training families first, then the ones held out (:data:`HELD_OUT`)."""
+    base = _families()
+    held = [f for f in base if f.tool.name in HELD_OUT]
+    return [f for f in base if f.tool.name not in HELD_OUT] + _described_families() + held
+
+
+# Never trained on: evaluation measures calling tools the model has not seen.
+HELD_OUT = ("get_population", "multiply_numbers", "order_taxi", "check_air_quality", "get_exchange_rate", "find_recipe")
+FAMILIES = _all_families()
 UNRELATED = [
     "Tell me a joke about cats.",
     "How are you today?",
@@ -354,10 +595,13 @@ UNRELATED = [
 ]
 
 
-def family_split(held_out: float = 0.25) -> tuple[list[Family], list[Family]]:
-    """(train families, held-out families): the last ``held_out`` fraction is never trained on."""
-    k = max(1, round(len(FAMILIES) * held_out))
-    return FAMILIES[:-k], FAMILIES[-k:]
+def _namespace(family: Family) -> str:
+    return family.tool.name.rpartition(".")[0]
+
+
+def family_split(held_out: tuple[str, ...] = HELD_OUT) -> tuple[list[Family], list[Family]]:
+    """(train families, held-out families): the ``held_out`` tools are never trained on."""
+    return [f for f in FAMILIES if f.tool.name not in held_out], [f for f in FAMILIES if f.tool.name in held_out]
 
 
 def generate(
@@ -383,7 +627,14 @@ def generate(
         kind = rng.random()
         picks = rng.sample(fams, 2 if kind < parallel and len(fams) > 1 else 1)
         others = [f for f in pool if f not in picks]
-        tools = [f.tool for f in picks] + [f.tool for f in rng.sample(others, min(distractors, len(others)))]
+        siblings = [f for f in others if _namespace(f) and _namespace(f) in {_namespace(p) for p in picks}]
+        if siblings and distractors:  # a namespaced tool is shown beside one of its own kind
+            first = rng.choice(siblings)
+            others.remove(first)
+            chosen = [first, *rng.sample(others, min(distractors - 1, len(others)))]
+        else:
+            chosen = rng.sample(others, min(distractors, len(others)))
+        tools = [f.tool for f in picks] + [f.tool for f in chosen]
         rng.shuffle(tools)
         if kind >= 1 - no_call:
             question, answer = rng.choice(UNRELATED), []
