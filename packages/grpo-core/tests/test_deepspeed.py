@@ -32,11 +32,11 @@ def two_ranks(out: Path, stage: str, port: int, reward: str = "test_odd_length")
     return ranks
 
 
-def test_two_rank_zero2_and_zero3_runs_end_with_the_same_weights(tmp_path):
+def test_two_rank_zero2_and_zero3_runs_end_with_the_same_weights(tmp_path, free_port):
     torch.manual_seed(0)
     start = tiny_llama(byte_tokenizer()).state_dict()
-    zero2 = two_ranks(tmp_path / "zero2", "2", 29533)
-    zero3 = two_ranks(tmp_path / "zero3", "3", 29534)
+    zero2 = two_ranks(tmp_path / "zero2", "2", free_port())
+    zero3 = two_ranks(tmp_path / "zero3", "3", free_port())
     assert all(r["held"] == r["full"] for r in zero2)
     assert all(r["held"] <= r["full"] / 2 + 64 for r in zero3), zero3  # really partitioned: each rank holds half
     w2 = load_file(str(tmp_path / "zero2" / "checkpoint-3" / "model" / "model.safetensors"))
@@ -57,13 +57,13 @@ def test_two_rank_zero2_and_zero3_runs_end_with_the_same_weights(tmp_path):
         torch.testing.assert_close(w3[k], w2[k], rtol=0, atol=1e-5, msg=k)
 
 
-def test_grpo_steps_where_no_rank_kept_a_group_leave_the_weights_where_they_were(tmp_path):
+def test_grpo_steps_where_no_rank_kept_a_group_leave_the_weights_where_they_were(tmp_path, free_port):
     """Every GRPO reward is zero, so both ranks drop every group: no optimizer step is taken (an AdamW step on zero
     gradients would still move the weights on the warm start's momentum), and the policy ends where the warm
     start left it."""
     torch.manual_seed(0)
     start = tiny_llama(byte_tokenizer()).state_dict()
-    two_ranks(tmp_path / "run", "2", 29535, reward="test_always_zero")
+    two_ranks(tmp_path / "run", "2", free_port(), reward="test_always_zero")
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [r["groups_kept"] for r in rows if "groups_kept" in r] == [0, 0]
     weights = load_file(str(tmp_path / "run" / "checkpoint-3" / "model" / "model.safetensors"))

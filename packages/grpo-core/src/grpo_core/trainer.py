@@ -82,18 +82,19 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _dist() -> tuple[int, int]:
-    """(rank, world size). Under a launcher (torchrun, ``deepspeed``: ``WORLD_SIZE`` > 1) the process group is
-    started here if nobody did: NCCL when CUDA is there, else gloo."""
+def _dist() -> tuple[int, int, bool]:
+    """(rank, world size, whether the process group was started here). Under a launcher (torchrun, ``deepspeed``:
+    ``WORLD_SIZE`` > 1) the process group is started here if nobody did: NCCL when CUDA is there, else gloo."""
     if "LOCAL_WORLD_SIZE" in os.environ:  # DeepSpeed's CPU accelerator counts local ranks from LOCAL_SIZE (its own
         os.environ.setdefault("LOCAL_SIZE", os.environ["LOCAL_WORLD_SIZE"])  # launcher's), else runs `numactl`
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.distributed.is_initialized():
         if torch.cuda.is_available():
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
         torch.distributed.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        return torch.distributed.get_rank(), torch.distributed.get_world_size(), True
     if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank(), torch.distributed.get_world_size()
-    return 0, 1
+        return torch.distributed.get_rank(), torch.distributed.get_world_size(), False
+    return 0, 1, False
 
 
 class Trainer:
@@ -101,7 +102,7 @@ class Trainer:
         self.cfg = cfg
         torch.manual_seed(cfg.train.seed)
         random.seed(cfg.train.seed)
-        self.rank, self.world = _dist()
+        self.rank, self.world, self.owns_group = _dist()
         if self.world > 1 and not cfg.train.deepspeed:
             raise ConfigError(f"{self.world} ranks need train.deepspeed (a ZeRO stage): plain torch trains one rank")
         self.out = Path(cfg.train.output_dir)
@@ -625,6 +626,14 @@ class Trainer:
         random.setstate(state["python_rng"])
         self.sync_weights()
 
+    def close(self) -> None:
+        """Leave the process group this trainer started, every rank at once, rather than at interpreter exit while
+        a peer may still be at work."""
+        if self.owns_group:
+            torch.distributed.barrier()
+            torch.distributed.destroy_process_group()
+            self.owns_group = False
+
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
     ckpts = sorted(run_dir.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
@@ -698,6 +707,7 @@ def fit(
         if stop_after is not None and trainer.step >= stop_after:
             bar.close()
             logger.save_report(report)
+            trainer.close()
             return report
     bar.close()
     report["train_seconds"] = report.get("train_seconds", 0.0) + time.perf_counter() - t_start
@@ -708,6 +718,7 @@ def fit(
         report["probes_after"] = trainer.evaluate_probes()
     logger.save_report(report)
     logger.plot()
+    trainer.close()
     return report
 
 

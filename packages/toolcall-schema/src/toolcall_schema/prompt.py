@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from .model import Record
 from .parse import format_completion, format_tool_call
@@ -34,7 +34,7 @@ DIRECT_SYSTEM_PROMPT = (
 
 ToolsPlacement = Literal["auto", "template", "system"]
 ToolFormat = Literal["json", "compact", "described"]
-TOOL_FORMATS: tuple[str, ...] = ("json", "compact", "described")
+TOOL_FORMATS: tuple[str, ...] = get_args(ToolFormat)
 
 
 def tools_json(record: Record, tool_format: ToolFormat = "json") -> str:

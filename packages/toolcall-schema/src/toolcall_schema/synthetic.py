@@ -627,7 +627,8 @@ def generate(
         kind = rng.random()
         picks = rng.sample(fams, 2 if kind < parallel and len(fams) > 1 else 1)
         others = [f for f in pool if f not in picks]
-        siblings = [f for f in others if _namespace(f) and _namespace(f) in {_namespace(p) for p in picks}]
+        spaces = {_namespace(p) for p in picks} - {""}
+        siblings = [f for f in others if _namespace(f) in spaces]
         if siblings and distractors:  # a namespaced tool is shown beside one of its own kind
             first = rng.choice(siblings)
             others.remove(first)
