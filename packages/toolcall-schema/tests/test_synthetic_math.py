@@ -48,3 +48,20 @@ def test_probe_golds_are_what_their_programs_print():
             exec(r.meta["program"], {})
         assert out.getvalue().strip() == r.meta["gold"], r.messages[0].content
     assert {r.messages[0].content: r.meta["gold"] for r in records}["Which number is larger, 3.11 or 3.9?"] == "3.9"
+
+
+def test_minimal_pairs_ask_one_story_two_ways():
+    import random
+
+    make = {f.name: f.make for f in sm.family_split()[0]}
+    together, more = make["coins_together"](random.Random(5)), make["coins_more"](random.Random(5))
+    story = together[0].split(". ")[0]
+    assert more[0].startswith(story) and together[0] != more[0]
+    assert (together[1].split(" ")[1], more[1].split(" ")[1]) == ("+", "-")
+    a, b = (Fraction(n) for n in re.findall(r"\d+", story))
+    assert (together[2], more[2]) == (a + b, a - b) and a >= b
+
+    total, each = make["bottles_total"](random.Random(9)), make["bottles_each"](random.Random(9))
+    per_minute, minutes = (Fraction(n) for n in re.findall(r"\d+", total[0]))
+    assert total[2] == per_minute * minutes and each[2] == per_minute
+    assert re.findall(r"\d+", each[0]) == [str(total[2]), str(minutes)]

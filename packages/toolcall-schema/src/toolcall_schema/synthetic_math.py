@@ -220,6 +220,33 @@ def _families() -> list[Family]:
         q = f"A printer printed {k * each} pages in {k} equal batches. How many pages were in each batch?"
         return q, f"{k * each} // {k}", Fraction(each)
 
+    # Minimal pairs: one story asked two ways, so that writing one operation for every story costs reward.
+    @family("coins_together")
+    def _(rng):
+        a, b = sorted((big(rng), big(rng)), reverse=True)
+        x, y = rng.sample(NAMES, 2)
+        q = f"{x} has {a} coins and {y} has {b} coins. How many coins do they have together?"
+        return q, f"{a} + {b}", Fraction(a + b)
+
+    @family("coins_more")
+    def _(rng):
+        a, b = sorted((big(rng), big(rng)), reverse=True)
+        x, y = rng.sample(NAMES, 2)
+        q = f"{x} has {a} coins and {y} has {b} coins. How many more coins does {x} have?"
+        return q, f"{a} - {b}", Fraction(a - b)
+
+    @family("bottles_total")
+    def _(rng):
+        each, k = big(rng), rng.randint(3, 999)
+        q = f"A machine fills {each} bottles every minute for {k} minutes. How many bottles does it fill?"
+        return q, f"{each} * {k}", Fraction(each * k)
+
+    @family("bottles_each")
+    def _(rng):
+        each, k = big(rng), rng.randint(3, 999)
+        q = f"A machine filled {each * k} bottles in {k} minutes at a steady pace. How many bottles a minute?"
+        return q, f"{each * k} // {k}", Fraction(each)
+
     return fams
 
 
