@@ -358,6 +358,30 @@ def test_curriculum_pass_rate_counts_correct_samples_not_high_scores():
     assert cur.pass_rate["a"] == pytest.approx(0.625)  # momentum 0.5
 
 
+def test_group_key_draws_both_halves_of_a_pair_into_one_step():
+    import random
+
+    from grpo_core.data import Curriculum
+    from toolcall_schema import synthetic_math
+
+    train = synthetic_math.generate(140, seed=0, families=synthetic_math.family_split()[0])
+    for adaptive in (False, True):
+        cur = Curriculum(train, adaptive=adaptive, group_key="pair")
+        paired = 0
+        for step in range(200):
+            picked = cur.sample(4, random.Random(step))
+            assert len(picked) == 4 and len({r.id for r in picked}) == 4
+            keys = [r.meta["pair"] for r in picked if "pair" in r.meta]
+            # a half drawn as one of the first three prompts always brings its partner along
+            first = [r.meta["pair"] for r in picked[:3] if "pair" in r.meta]
+            assert all(keys.count(key) == 2 for key in first), keys
+            paired += len(keys)
+        assert paired > 0
+    ungrouped = Curriculum(train, adaptive=True)
+    steps = [[r.meta["pair"] for r in ungrouped.sample(4, random.Random(s)) if "pair" in r.meta] for s in range(200)]
+    assert any(keys.count(key) == 1 for keys in steps for key in keys)  # without the key, halves come alone
+
+
 def test_lora_with_a_kl_reference_and_a_warm_start_resumes(tmp_path, tokenizer):
     """The reference after a LoRA warm start is base + warm-started adapter, and a resumed run restores it."""
     from rollout_vllm.testing import tiny_llama

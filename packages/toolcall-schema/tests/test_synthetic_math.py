@@ -65,3 +65,17 @@ def test_minimal_pairs_ask_one_story_two_ways():
     per_minute, minutes = (Fraction(n) for n in re.findall(r"\d+", total[0]))
     assert total[2] == per_minute * minutes and each[2] == per_minute
     assert re.findall(r"\d+", each[0]) == [str(total[2]), str(minutes)]
+
+
+def test_the_halves_of_a_minimal_pair_share_a_pair_id():
+    records = sm.generate(140, seed=1, families=sm.family_split()[0])
+    halves: dict[str, list[str]] = {}
+    for r in records:
+        if "pair" in r.meta:
+            halves.setdefault(r.meta["pair"], []).append(r.meta["family"])
+    assert len(halves) == 20  # 10 rounds of 14 families, two pairs each
+    for key, families in halves.items():
+        assert sorted(families) == (
+            ["coins_more", "coins_together"] if key.startswith("coins-") else ["bottles_each", "bottles_total"]
+        )
+    assert all("pair" not in r.meta for r in sm.generate(40, families=sm.family_split()[1]))

@@ -235,6 +235,13 @@ class TrainConfig:
     output_dir: str = field(default="runs/quickstart", metadata={"help": "run directory"})
     seed: int = field(default=0, metadata={"help": "global seed"})
     curriculum: bool = field(default=False, metadata={"help": "sample prompts by pass rate (SimpleGRPO)"})
+    group_key: str = field(
+        default="",
+        metadata={
+            "help": "draw the prompts whose meta[group_key] is the same into one step together (synthetic-math's "
+            "'pair': both halves of a minimal pair); '' = each prompt on its own"
+        },
+    )
     deepspeed: str = field(default="", metadata={"help": "'' (plain torch), a ZeRO stage '0'-'3' or a JSON file"})
     offload: bool = field(default=False, metadata={"help": "DeepSpeed: offload optimizer state to CPU"})
     device: str = field(

@@ -64,23 +64,38 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[Reco
 class Curriculum:
     """Prompt sampling. Uniform by default; with ``adaptive`` each record's weight follows its running pass
     rate p as p(1-p) + floor, so groups that can still teach something (neither always right nor always
-    wrong) come up more often."""
+    wrong) come up more often. With ``group_key``, records sharing that ``meta`` value (the two halves of a
+    minimal pair) are drawn together, as far as ``k`` allows."""
 
-    def __init__(self, records: list[Record], adaptive: bool, floor: float = 0.05) -> None:
-        self.records, self.adaptive, self.floor = records, adaptive, floor
+    def __init__(self, records: list[Record], adaptive: bool, floor: float = 0.05, group_key: str = "") -> None:
+        self.records, self.adaptive, self.floor, self.group_key = records, adaptive, floor, group_key
         self.pass_rate: dict[str, float] = {}
+        self.groups: dict[str, list[int]] = {}
+        for i, r in enumerate(records):
+            if group_key and r.meta.get(group_key):
+                self.groups.setdefault(r.meta[group_key], []).append(i)
 
     def sample(self, k: int, rng: random.Random) -> list[Record]:
-        if not self.adaptive:
+        if not self.adaptive and not self.group_key:
             return rng.sample(self.records, min(k, len(self.records)))
-        weights = [self.floor + (lambda p: p * (1 - p))(self.pass_rate.get(r.id, 0.5)) for r in self.records]
-        picked: list[Record] = []
+        weights = [self.weight(r) for r in self.records]
+        picked: list[int] = []
         pool = list(range(len(self.records)))
-        for _ in range(min(k, len(pool))):
+        while pool and len(picked) < k:
             i = rng.choices(pool, weights=[weights[j] for j in pool])[0]
-            pool.remove(i)
-            picked.append(self.records[i])
-        return picked
+            group = self.groups.get(self.records[i].meta.get(self.group_key), []) if self.group_key else []
+            for j in [i] + [j for j in group if j != i]:
+                if j in pool and len(picked) < k:
+                    pool.remove(j)
+                    picked.append(j)
+        return [self.records[i] for i in picked]
+
+    def weight(self, record: Record) -> float:
+        """p(1-p) + floor by the record's pass rate (0.5 before it is seen); 1 when sampling is uniform."""
+        if not self.adaptive:
+            return 1.0
+        p = self.pass_rate.get(record.id, 0.5)
+        return self.floor + p * (1 - p)
 
     def update(self, record_id: str, correct: list[bool], momentum: float = 0.5) -> None:
         """Fold one group's verdicts (each sample right or not, as the reward states it) into the pass rate."""

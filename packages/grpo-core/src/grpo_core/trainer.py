@@ -116,7 +116,7 @@ class Trainer:
         shots = [(x, "".join(text for text, _ in self.task.solution(x))) for x in pool]
         # How every prompt is rendered; saved with the run and each checkpoint for bench-eval.
         self.prompt = PromptSpec(cfg.rollout.env, cfg.data.tool_format, shots, cfg.rollout.think)
-        self.curriculum = Curriculum(self.train_records, cfg.train.curriculum)
+        self.curriculum = Curriculum(self.train_records, cfg.train.curriculum, group_key=cfg.train.group_key)
         self._load_model(model, tokenizer)
         self.task.bind(self.tokenizer)
         self._setup_optimizer()

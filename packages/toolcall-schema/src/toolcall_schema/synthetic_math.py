@@ -75,18 +75,20 @@ def program(expression: str) -> str:
 
 @dataclass(frozen=True)
 class Family:
-    """One kind of problem: ``make(rng)`` → (question, Python expression of the answer, exact answer)."""
+    """One kind of problem: ``make(rng)`` → (question, Python expression of the answer, exact answer). ``pair``
+    names the minimal pair the family is one half of ('' for none)."""
 
     name: str
     make: Callable[[random.Random], tuple[str, str, Fraction]]
+    pair: str = ""
 
 
 def _families() -> list[Family]:
     fams: list[Family] = []
 
-    def family(name: str):
+    def family(name: str, pair: str = ""):
         def deco(fn):
-            fams.append(Family(name, fn))
+            fams.append(Family(name, fn, pair))
             return fn
 
         return deco
@@ -221,27 +223,27 @@ def _families() -> list[Family]:
         return q, f"{k * each} // {k}", Fraction(each)
 
     # Minimal pairs: one story asked two ways, so that writing one operation for every story costs reward.
-    @family("coins_together")
+    @family("coins_together", pair="coins")
     def _(rng):
         a, b = sorted((big(rng), big(rng)), reverse=True)
         x, y = rng.sample(NAMES, 2)
         q = f"{x} has {a} coins and {y} has {b} coins. How many coins do they have together?"
         return q, f"{a} + {b}", Fraction(a + b)
 
-    @family("coins_more")
+    @family("coins_more", pair="coins")
     def _(rng):
         a, b = sorted((big(rng), big(rng)), reverse=True)
         x, y = rng.sample(NAMES, 2)
         q = f"{x} has {a} coins and {y} has {b} coins. How many more coins does {x} have?"
         return q, f"{a} - {b}", Fraction(a - b)
 
-    @family("bottles_total")
+    @family("bottles_total", pair="bottles")
     def _(rng):
         each, k = big(rng), rng.randint(3, 999)
         q = f"A machine fills {each} bottles every minute for {k} minutes. How many bottles does it fill?"
         return q, f"{each} * {k}", Fraction(each * k)
 
-    @family("bottles_each")
+    @family("bottles_each", pair="bottles")
     def _(rng):
         each, k = big(rng), rng.randint(3, 999)
         q = f"A machine filled {each * k} bottles in {k} minutes at a steady pace. How many bottles a minute?"
@@ -272,7 +274,9 @@ def family_split(held_out: tuple[str, ...] = HELD_OUT) -> tuple[list[Family], li
 
 
 def generate(n: int, seed: int = 0, families: list[Family] | None = None, prefix: str = "math") -> list[Record]:
-    """``n`` problems, round-robin over ``families`` (default: all), deterministic in ``seed``."""
+    """``n`` problems, round-robin over ``families`` (default: all), deterministic in ``seed``. The k-th problems
+    of the two halves of a minimal pair share ``meta["pair"]`` (``"coins-k"``), so a trainer can draw them into
+    one step (grpo-core's ``train.group_key``)."""
     fams = families or FAMILIES
     rng = random.Random(seed)
     out = []
@@ -280,6 +284,8 @@ def generate(n: int, seed: int = 0, families: list[Family] | None = None, prefix
         fam = fams[i % len(fams)]
         question, expression, answer = fam.make(rng)
         meta = {"family": fam.name, "gold": show(answer), "program": program(expression)}
+        if fam.pair:
+            meta["pair"] = f"{fam.pair}-{i // len(fams)}"
         out.append(Record(f"{prefix}-{i}", "synthetic-math", [], [Message("user", question)], [], meta=meta))
     return out
 
