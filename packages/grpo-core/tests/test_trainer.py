@@ -94,6 +94,27 @@ def test_grpo_steps_update_the_model_and_write_the_run_directory(tmp_path, tiny,
     assert json.loads((run / "config.json").read_text())["algo"]["lr"] == 1e-3
 
 
+def test_final_scores_are_written_before_the_final_save(tmp_path, tiny, tokenizer, monkeypatch):
+    """A final save that fails (a full disk) must not take the last evaluation with it."""
+    from grpo_core.trainer import Trainer
+
+    saved = []
+
+    def save(self, path=None):
+        if self.step == 3:
+            raise OSError(28, "No space left on device")
+        saved.append(self.step)
+
+    monkeypatch.setattr(Trainer, "save", save)
+    with pytest.raises(OSError):
+        fit(tiny_config(tmp_path), model=tiny, tokenizer=tokenizer, progress=False)
+    assert saved == [1, 2]
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert {"before", "after"} <= set(report)
+    evals = [json.loads(line) for line in (tmp_path / "run" / "eval_samples.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in evals] == [0] * 3 + [3] * 3
+
+
 def test_resume_continues_exactly(tmp_path, tokenizer, tiny):
     from transformers import LlamaForCausalLM
 

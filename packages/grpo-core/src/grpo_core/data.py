@@ -83,7 +83,7 @@ class Curriculum:
         pool = list(range(len(self.records)))
         while pool and len(picked) < k:
             i = rng.choices(pool, weights=[weights[j] for j in pool])[0]
-            group = self.groups.get(self.records[i].meta.get(self.group_key), []) if self.group_key else []
+            group = self.groups.get(self.records[i].meta.get(self.group_key), [])
             for j in [i] + [j for j in group if j != i]:
                 if j in pool and len(picked) < k:
                     pool.remove(j)

@@ -678,6 +678,7 @@ def fit(
         total=cfg.train.steps, initial=trainer.step, desc=trainer.phase(), disable=not progress or trainer.rank != 0
     )
     t_start = time.perf_counter()
+    trained_to_end = False
     while trainer.step < cfg.train.steps:
         phase = trainer.phase()
         if phase == "grpo" and trainer.step == cfg.algo.sft_warmup_steps > 0:
@@ -702,9 +703,10 @@ def fit(
             reward, acc = metrics.get("reward_mean", math.nan), metrics.get("accuracy", math.nan)
             bar.set_postfix(reward=f"{reward:.3f}", acc=f"{acc:.2f}", refresh=False)
         bar.update(1)
-        if (cfg.train.save_every and trainer.step % cfg.train.save_every == 0) or trainer.step == cfg.train.steps:
+        trained_to_end = trainer.step == cfg.train.steps  # saved below, once its scores are written
+        if cfg.train.save_every and trainer.step % cfg.train.save_every == 0 and not trained_to_end:
             trainer.save()
-        if stop_after is not None and trainer.step >= stop_after:
+        if stop_after is not None and trainer.step >= stop_after and not trained_to_end:
             bar.close()
             logger.save_report(report)
             trainer.close()
@@ -718,6 +720,8 @@ def fit(
         report["probes_after"] = trainer.evaluate_probes()
     logger.save_report(report)
     logger.plot()
+    if trained_to_end:  # after the report: a save that fails (a full disk) loses no scores
+        trainer.save()
     trainer.close()
     return report
 

@@ -223,29 +223,35 @@ def _families() -> list[Family]:
         return q, f"{k * each} // {k}", Fraction(each)
 
     # Minimal pairs: one story asked two ways, so that writing one operation for every story costs reward.
-    @family("coins_together", pair="coins")
-    def _(rng):
+    # Both halves draw their story through one helper, in the same order.
+    def coins(rng: random.Random) -> tuple[str, str, int, int]:
+        """(the story, its first name, the larger count, the smaller)."""
         a, b = sorted((big(rng), big(rng)), reverse=True)
         x, y = rng.sample(NAMES, 2)
-        q = f"{x} has {a} coins and {y} has {b} coins. How many coins do they have together?"
-        return q, f"{a} + {b}", Fraction(a + b)
+        return f"{x} has {a} coins and {y} has {b} coins.", x, a, b
+
+    def bottles(rng: random.Random) -> tuple[int, int]:
+        return big(rng), rng.randint(3, 999)
+
+    @family("coins_together", pair="coins")
+    def _(rng):
+        story, _, a, b = coins(rng)
+        return f"{story} How many coins do they have together?", f"{a} + {b}", Fraction(a + b)
 
     @family("coins_more", pair="coins")
     def _(rng):
-        a, b = sorted((big(rng), big(rng)), reverse=True)
-        x, y = rng.sample(NAMES, 2)
-        q = f"{x} has {a} coins and {y} has {b} coins. How many more coins does {x} have?"
-        return q, f"{a} - {b}", Fraction(a - b)
+        story, x, a, b = coins(rng)
+        return f"{story} How many more coins does {x} have?", f"{a} - {b}", Fraction(a - b)
 
     @family("bottles_total", pair="bottles")
     def _(rng):
-        each, k = big(rng), rng.randint(3, 999)
+        each, k = bottles(rng)
         q = f"A machine fills {each} bottles every minute for {k} minutes. How many bottles does it fill?"
         return q, f"{each} * {k}", Fraction(each * k)
 
     @family("bottles_each", pair="bottles")
     def _(rng):
-        each, k = big(rng), rng.randint(3, 999)
+        each, k = bottles(rng)
         q = f"A machine filled {each * k} bottles in {k} minutes at a steady pace. How many bottles a minute?"
         return q, f"{each * k} // {k}", Fraction(each)
 
