@@ -764,3 +764,20 @@ def test_the_update_builds_every_tensor_on_the_policy_device(tmp_path, tiny, tok
     assert total.device.type == "meta" and head.grad.device.type == "meta"
     with pytest.raises(ConfigError, match="train.device"):
         tiny_config(tmp_path, **{"train.device": "tpu"})
+
+
+def test_repeat_adds_requests_for_one_tool_several_times_to_training_only():
+    from grpo_core.data import load_records
+
+    def repeated(records):
+        return [r for r in records if len(r.answer) > 1 and len({c.name for c in r.answer}) == 1]
+
+    base = ["data.train_size=200", "data.mask_rate=0"]
+    plain, plain_evals, _ = load_records(load("quickstart", base).data)
+    train, evals, _ = load_records(load("quickstart", [*base, "data.repeat=0.5"]).data)
+    assert not repeated(plain) and 25 < len(repeated(train)) < 100
+    assert evals == plain_evals  # the held-out records do not change
+    _, _, shots = load_records(load("quickstart", [*base, "data.repeat_shots=1"]).data)
+    assert len(shots) == 2 and not repeated(shots[:1]) and repeated(shots[1:])  # shown after the plain one
+    with pytest.raises(ConfigError, match="data.repeat"):
+        load("quickstart", ["data.repeat=-0.1"])

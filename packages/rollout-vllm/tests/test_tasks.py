@@ -95,3 +95,17 @@ def test_function_call_without_thought_prompts_and_answers_with_the_call_alone(t
     reward = pytest.importorskip("toolcall_reward", reason="toolcall-reward is not a dependency of rollout-vllm")
     assert reward.score(answer, CALL, reward.RewardConfig(reward="binary", require_think=False)).correct
     assert not reward.score(answer, CALL, reward.RewardConfig(reward="binary")).correct
+
+
+def test_the_worked_thought_counts_calls_of_one_tool():
+    tools = [Tool(n, "", {"type": "object", "properties": {}}) for n in ("f", "g")]
+
+    def thought(*names: str) -> str:
+        record = Record("r", "t", tools, [Message("user", "q")], [ToolCall(n, {"i": i}) for i, n in enumerate(names)])
+        ((answer, _),) = get_task("function_call").solution(record)
+        return answer.split("</think>")[0]
+
+    assert thought("f") == "<think>The request needs f."
+    assert thought("g", "f") == "<think>The request needs f, g."  # as before: distinct tools, sorted
+    assert thought("f", "f") == "<think>The request needs f twice."
+    assert thought("f", "g", "f", "f") == "<think>The request needs f 3 times, g."

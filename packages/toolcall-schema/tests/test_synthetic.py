@@ -50,3 +50,28 @@ def test_optional_arguments_are_sometimes_given_and_sometimes_defaulted():
                                  parallel=0, no_call=0)  # fmt: skip
     with_units = sum("units" in r.answer[0].arguments for r in records)
     assert 100 < with_units < 300
+
+
+def test_repeat_asks_for_one_tool_several_times_in_one_request():
+    train, _ = synthetic.family_split()
+    plain = synthetic.generate(300, seed=5, families=train)
+    assert plain == synthetic.generate(300, seed=5, families=train, repeat=0.0)  # the records of earlier versions
+    assert not any(len(r.answer) > 1 and len({c.name for c in r.answer}) == 1 for r in plain)
+    records = synthetic.generate(300, seed=5, families=train, repeat=0.5)
+    repeated = [r for r in records if len(r.answer) > 1 and len({c.name for c in r.answer}) == 1]
+    assert 40 < len(repeated) < 150 and {len(r.answer) for r in repeated} == {2, 3}
+    for r in repeated:
+        validate_record(r)
+        args = [c.arguments for c in r.answer]
+        assert all(a != b for i, a in enumerate(args) for b in args[i + 1 :])  # other values each time
+    merged = [r for r in repeated if " Also, " not in r.messages[-1].content]
+    assert len(merged) > 10 and all(" and " in r.messages[-1].content for r in merged)
+
+
+def test_requests_that_differ_in_one_span_are_merged_into_one():
+    q = ["What is AAPL trading at?", "What is MSFT trading at?", "What is NVDA trading at?"]
+    assert synthetic._merged(q[:2]) == "What is AAPL and MSFT trading at?"
+    assert synthetic._merged(q) == "What is AAPL, MSFT and NVDA trading at?"
+    assert synthetic._merged(["Play Halo.", "Play Hey Jude."]) == "Play Halo and Hey Jude."
+    assert synthetic._merged(["Translate 'a' into French.", "Translate 'b' into German."]) is None  # two spans
+    assert synthetic._merged(["What is 3 factorial?", "What is 3 factorial? Now."]) is None  # not a replacement

@@ -89,6 +89,17 @@ class DataConfig:
             "training records, so that declining is learned on requests that look like the ones to answer"
         },
     )
+    repeat: float = field(
+        default=0.0,
+        metadata={
+            "help": "synthetic: the share of single-tool training requests that ask for the same tool two or three "
+            "times with other values (BFCL's 'parallel' shape); the held-out records are unchanged"
+        },
+    )
+    repeat_shots: int = field(
+        default=0,
+        metadata={"help": "synthetic: worked examples that call one tool two or three times, shown after the others"},
+    )
     seed: int = field(default=0, metadata={"help": "data seed"})
 
 
@@ -322,6 +333,8 @@ class Config:
             ("data.mask_rate", 0.0 <= self.data.mask_rate <= 1.0, "a fraction in [0, 1]"),
             ("data.mask_tools", 0.0 < self.data.mask_tools <= 1.0, "a probability in (0, 1]"),
             ("data.irrelevance", 0.0 <= self.data.irrelevance <= 1.0, "a fraction in [0, 1]"),
+            ("data.repeat", 0.0 <= self.data.repeat <= 1.0, "a fraction in [0, 1]"),
+            ("data.repeat_shots", self.data.repeat_shots >= 0, "a count, 0 or more"),
             (
                 "data.no_call_shots",
                 self.data.no_call_shots >= 0 and (self.data.source != "synthetic-math" or not self.data.no_call_shots),

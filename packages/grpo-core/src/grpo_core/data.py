@@ -22,13 +22,18 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[Reco
         train_f, test_f = synthetic.family_split()
         # Distractors in training come from the training families too: the held-out tools are never shown.
         train = synthetic.generate(
-            cfg.train_size, seed=cfg.seed, families=train_f, distractors=cfg.distractors, distractor_families=train_f
+            cfg.train_size,
+            seed=cfg.seed,
+            families=train_f,
+            distractors=cfg.distractors,
+            distractor_families=train_f,
+            repeat=cfg.repeat,
         )
         evals = synthetic.generate(
             cfg.eval_size, seed=cfg.seed + 10_000, families=test_f, distractors=cfg.distractors, prefix="heldout"
         )
 
-        def worked_examples(n: int, no_call: float, offset: int, prefix: str) -> list[Record]:
+        def worked_examples(n: int, no_call: float, offset: int, prefix: str, repeat: float = 0.0) -> list[Record]:
             return synthetic.generate(
                 n,
                 seed=cfg.seed + offset,
@@ -38,10 +43,12 @@ def load_records(cfg: DataConfig) -> tuple[list[Record], list[Record], list[Reco
                 distractors=cfg.distractors,
                 distractor_families=train_f,
                 prefix=prefix,
+                repeat=repeat,
             )
 
         pool = worked_examples(cfg.shots, 0.0, 20_000, "shot")
         pool += worked_examples(cfg.no_call_shots, 1.0, 30_000, "shot-no-call")
+        pool += worked_examples(cfg.repeat_shots, 0.0, 40_000, "shot-repeat", repeat=1.0)
     else:
         records = list(read_jsonl(cfg.source))
         evals = list(read_jsonl(cfg.eval_source))[: cfg.eval_size] if cfg.eval_source else []

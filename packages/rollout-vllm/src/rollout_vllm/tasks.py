@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,7 +172,9 @@ class FunctionCallTask(Task):
     def solution(self, record, reasoning=True) -> list[tuple[str, bool]]:
         if not self.think:
             return [(format_tool_call(record.answer) if record.answer else "No tool call is needed.", True)]
-        names = ", ".join(sorted({c.name for c in record.answer})) or "none of the tools"
+        counts = Counter(c.name for c in record.answer)  # "get_weather twice": a request for several calls of one tool
+        times = {1: "", 2: " twice"}
+        names = ", ".join(n + times.get(k, f" {k} times") for n, k in sorted(counts.items())) or "none of the tools"
         return [(sft_target(record, think=f"The request needs {names}." if reasoning else ""), True)]
 
 

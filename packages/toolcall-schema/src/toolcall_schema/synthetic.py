@@ -6,6 +6,7 @@ distractor tools; and a held-out split by tool family, so evaluation measures ca
 
 from __future__ import annotations
 
+import difflib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -614,11 +615,14 @@ def generate(
     distractors: int = 2,
     distractor_families: list[Family] | None = None,
     prefix: str = "syn",
+    repeat: float = 0.0,
 ) -> list[Record]:
     """``n`` records from ``families`` (default: all): single calls, ``parallel`` two-call cases and
     ``no_call`` cases (an unrelated request; the right answer is not to call), with distractor tools drawn
     from ``distractor_families`` (default: all). Training records should draw them from the training
-    families only: a held-out tool shown as a distractor is a tool the model learns never to call."""
+    families only: a held-out tool shown as a distractor is a tool the model learns never to call.
+    ``repeat``: the share of single-tool requests that ask for the same tool two or three times with other
+    values (BFCL's "parallel": "the weather in Paris and Oslo"). 0 draws the records of earlier versions."""
     rng = random.Random(seed)
     fams = families or FAMILIES
     pool = distractor_families or FAMILIES
@@ -640,9 +644,12 @@ def generate(
         if kind >= 1 - no_call:
             question, answer = rng.choice(UNRELATED), []
         else:
-            asks = [f.ask(rng) for f in picks]
-            question = " Also, ".join(q if j == 0 else q[0].lower() + q[1:] for j, (q, _) in enumerate(asks))
-            answer = [ToolCall(f.tool.name, args) for f, (_, args) in zip(picks, asks)]
+            times = rng.choice((2, 2, 3)) if repeat and len(picks) == 1 and rng.random() < repeat else 1
+            asks = [(f, *ask) for f in picks for ask in _distinct_asks(f, times, rng)]
+            question = _merged([q for _, q, _ in asks]) if times > 1 else None
+            if question is None:
+                question = " Also, ".join(q if j == 0 else q[0].lower() + q[1:] for j, (_, q, _) in enumerate(asks))
+            answer = [ToolCall(f.tool.name, args) for f, _, args in asks]
         out.append(
             Record(
                 f"{prefix}-{seed}-{i}",
@@ -654,3 +661,35 @@ def generate(
             )
         )
     return out
+
+
+def _distinct_asks(family: Family, times: int, rng: random.Random) -> list[tuple[str, dict]]:
+    """``times`` requests for one tool with different arguments (fewer where the tool has too few values)."""
+    asks: list[tuple[str, dict]] = []
+    for _ in range(times * 4):
+        q, args = family.ask(rng)
+        if all(args != a for _, a in asks):
+            asks.append((q, args))
+        if len(asks) == times:
+            break
+    return asks
+
+
+def _merged(questions: list[str]) -> str | None:
+    """One request for all of ``questions`` where they differ in a single span of words ("What is AAPL trading
+    at?", "What is MSFT trading at?" → "What is AAPL and MSFT trading at?"), else None."""
+    end = questions[0][-1] if questions[0][-1] in "?." else ""
+    bodies = [q.removesuffix(end).split() for q in questions]
+    span = None
+    for other in bodies[1:]:
+        ops = [op for op in difflib.SequenceMatcher(None, bodies[0], other, autojunk=False).get_opcodes()]
+        changed = [op for op in ops if op[0] != "equal"]
+        if len(changed) != 1 or changed[0][0] != "replace" or span not in (None, changed[0][1:3]):
+            return None
+        span = changed[0][1:3]
+    if span is None or any(q[-1:] != end[-1:] for q in questions):
+        return None
+    i, j = span
+    words = [" ".join(b[i : i + (j - i) + len(b) - len(bodies[0])]) for b in bodies]
+    listed = ", ".join(words[:-1]) + " and " + words[-1]
+    return " ".join([*bodies[0][:i], listed, *bodies[0][j:]]) + end
