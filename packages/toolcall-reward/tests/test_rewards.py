@@ -68,6 +68,22 @@ def test_fine_and_penalized_ablations():
     assert [score(t, REC, pen).score for t in (text(GOLD), text(names_only), "garbage")] == [1.0, 0.0, -0.5]
 
 
+def test_call_credit_pays_each_right_call_of_a_several_call_answer():
+    cfg = RewardConfig(reward="fine", name_weight=0.0, format_gate=True, call_credit=True)
+    plain = RewardConfig(reward="fine", name_weight=0.0, format_gate=True)
+    one_right = [GOLD[0]]
+    assert score(text(one_right), REC, plain).score == pytest.approx(0.2)  # the format alone, as before
+    r = score(text(one_right), REC, cfg)
+    assert r.score == pytest.approx(0.2 + 0.8 / 2) and r.components["calls"] == 0.5 and not r.correct
+    assert score(text(GOLD), REC, cfg).score == pytest.approx(1.0) and score(text(GOLD), REC, cfg).correct
+    assert score(text([*GOLD, GOLD[0]]), REC, cfg).score == pytest.approx(0.2 + 0.8 * 2 / 3)  # an extra call costs
+    assert score(text([GOLD[0], GOLD[0]]), REC, cfg).score == pytest.approx(0.2 + 0.8 / 2)  # each gold call once
+    wrong = [ToolCall("weather", {"city": "Rome"}), ToolCall("news", {"topic": "art"})]
+    assert score(text(wrong), REC, cfg).score == pytest.approx(score(text(wrong), REC, plain).score)
+    single = Record("r6", "t", TOOLS, REC.messages, [GOLD[0]])
+    assert score(text(GOLD), single, cfg).score == pytest.approx(0.2 + 0.8 / 2)
+
+
 def test_toolrl_graded_reward():
     cfg = RewardConfig(reward="toolrl")
     assert score(text(GOLD), REC, cfg).score == pytest.approx(4.0)

@@ -47,6 +47,13 @@ class RewardConfig:
     )
     name_weight: float = field(default=0.2, metadata={"help": "fine: credit when the called names match"})
     full_weight: float = field(default=0.8, metadata={"help": "fine: credit when the calls fully match"})
+    call_credit: bool = field(
+        default=False,
+        metadata={
+            "help": "fine: short of a full match, full_weight times the share of calls that match one to one (of "
+            "the larger of the predicted and gold counts), so each right call of a several-call answer pays"
+        },
+    )
     penalty: float = field(default=-1.0, metadata={"help": "penalized: reward for a malformed completion"})
     # Code-interpreter (SimpleGRPO Auto_Program) reward
     accuracy_weight: float = field(default=1.0, metadata={"help": "auto_program: weight of the boxed-answer term"})

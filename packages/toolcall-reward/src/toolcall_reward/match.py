@@ -135,3 +135,15 @@ def match_calls(pred: list[ToolCall], record: Record, cfg: RewardConfig) -> Matc
         if other.ok:
             return other
     return result
+
+
+def matched_calls(pred: list[ToolCall], record: Record, cfg: RewardConfig) -> int:
+    """How many predicted calls match a gold call of ``record.answer``, each gold call used once (first fit)."""
+    matcher, free = MATCHERS[cfg.match], list(record.answer)
+    count = 0
+    for call in pred:
+        hit = next((g for g in free if matcher([call], [g], record, cfg).ok), None)
+        if hit is not None:
+            free.remove(hit)
+            count += 1
+    return count

@@ -7,7 +7,8 @@ is due). Tool-N1's own, looser rule and its five reward variants are in :mod:`to
 
 - ``binary``: 1 iff the format is valid and the calls match; ``answer == []`` and no call → 1.
 - ``fine`` (Tool-N1-style ablation): ``format_weight`` for a valid format + ``full_weight`` when the calls match,
-  else ``name_weight`` when only the called names match.
+  else ``name_weight`` when only the called names match; with ``call_credit``, ``full_weight`` times the share of
+  calls that match one to one.
 - ``penalized``: 1 when right, 0 when well-formed but wrong, ``penalty`` when malformed.
 - ``toolrl`` (ToolRL): format (0/1) + correctness in [-3, 3] from name, parameter-key and value overlap.
 - ``bfcl_multi_turn`` / ``bfcl_multi_turn_turns``: BFCL's multi-turn verdict on the episode a multi-turn
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from toolcall_schema import ParsedOutput, Record, ToolCall, parse_output
 
 from .config import RewardConfig
-from .match import match_calls
+from .match import match_calls, matched_calls
 
 
 @dataclass(slots=True)
@@ -113,9 +114,14 @@ def fine(text: str, record: Record, cfg: RewardConfig) -> RewardResult:
     fmt = float(parsed.format_ok and (not cfg.format_gate or bool(parsed.calls) == bool(record.answer)))
     full, reason = judge_calls(parsed, record, cfg) if parsed.ok else (False, f"format:{parsed.diagnosis.value}")
     name = full or (parsed.ok and _names_match(parsed.calls, record))
-    score = cfg.format_weight * fmt + (cfg.full_weight if full else cfg.name_weight if name else 0.0)
+    share = 1.0 if full else 0.0
+    if cfg.call_credit and not full and parsed.ok and parsed.calls and record.answer:
+        share = matched_calls(parsed.calls, record, cfg) / max(len(parsed.calls), len(record.answer))
+    match = cfg.full_weight * share if share else cfg.name_weight if name else 0.0
+    score = cfg.format_weight * fmt + match
     correct = full and parsed.format_ok
-    return RewardResult(score, {"format": fmt, "name": float(name), "full": float(full)}, reason, correct=correct)
+    parts = {"format": fmt, "name": float(name), "full": float(full)} | ({"calls": share} if cfg.call_credit else {})
+    return RewardResult(score, parts, reason, correct=correct)
 
 
 @register_reward("penalized")
