@@ -682,14 +682,14 @@ def _merged(questions: list[str]) -> str | None:
     bodies = [q.removesuffix(end).split() for q in questions]
     span = None
     for other in bodies[1:]:
-        ops = [op for op in difflib.SequenceMatcher(None, bodies[0], other, autojunk=False).get_opcodes()]
+        ops = difflib.SequenceMatcher(None, bodies[0], other, autojunk=False).get_opcodes()
         changed = [op for op in ops if op[0] != "equal"]
         if len(changed) != 1 or changed[0][0] != "replace" or span not in (None, changed[0][1:3]):
             return None
         span = changed[0][1:3]
     if span is None or any(q[-1:] != end[-1:] for q in questions):
         return None
-    i, j = span
-    words = [" ".join(b[i : i + (j - i) + len(b) - len(bodies[0])]) for b in bodies]
+    i, j = span  # the span in the first request; in another it ends as much later as that one is longer
+    words = [" ".join(b[i : j + len(b) - len(bodies[0])]) for b in bodies]
     listed = ", ".join(words[:-1]) + " and " + words[-1]
     return " ".join([*bodies[0][:i], listed, *bodies[0][j:]]) + end
